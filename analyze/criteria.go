@@ -1,0 +1,208 @@
+package analyze
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// Criteria are the thresholds, metric names and switches Score uses.
+// DefaultCriteria gives DESIGN.md's defaults; RegisterFlags lets a command
+// change them.
+type Criteria struct {
+	// MaxGoroutineGrowth is the goroutine growth per minute a run must
+	// stay below (criterion 1).
+	MaxGoroutineGrowth float64 `json:"max_goroutine_growth_per_minute"`
+	// MaxFDGrowth is the growth of open file descriptors over the run a
+	// run must stay below (criterion 3).
+	MaxFDGrowth float64 `json:"max_fd_growth"`
+	// MinCheckpoints and MinDuration: a shorter run is INCONCLUSIVE.
+	MinCheckpoints int           `json:"min_checkpoints"`
+	MinDuration    time.Duration `json:"min_duration_ns"`
+	// MaxNoise is the largest goroutine noise (MAD of residuals) a growth
+	// verdict is drawn from, as a multiple of MaxGoroutineGrowth times the
+	// run's minutes; beyond it the criterion is INCONCLUSIVE.
+	MaxNoise float64 `json:"max_noise"`
+	// MemoryLimit in bytes, for the projection; 0 for none.
+	MemoryLimit float64 `json:"memory_limit_bytes"`
+	// BlockedAfter is how long a goroutine of a dump must wait to be
+	// listed as blocked; 0 means the run's rotation interval (or 5m).
+	BlockedAfter time.Duration `json:"blocked_after_ns"`
+	// Disabled criteria are scored SKIPPED. Names are the Crit* constants.
+	Disabled []string `json:"disabled,omitempty"`
+	// Metrics are the metric names read.
+	Metrics MetricNames `json:"metrics"`
+}
+
+// MetricNames are the Prometheus metric names Score reads, defaults matching
+// logcap's own capturer.
+type MetricNames struct {
+	Goroutines    string `json:"goroutines"`
+	OpenFDs       string `json:"open_fds"`
+	MaxFDs        string `json:"max_fds"`
+	ResidentBytes string `json:"resident_bytes"`
+	StartTime     string `json:"start_time"`
+	StreamsActive string `json:"streams_active"`
+	PoolCapacity  string `json:"pool_capacity"`
+	Rotations     string `json:"rotations"`
+	Lines         string `json:"lines"`
+	Healthy       string `json:"healthy"`
+}
+
+// DefaultCriteria returns DESIGN.md's five criteria with their default
+// thresholds and logcap's metric names.
+func DefaultCriteria() Criteria {
+	return Criteria{
+		MaxGoroutineGrowth: 2,
+		MaxFDGrowth:        100,
+		MinCheckpoints:     3,
+		MinDuration:        5 * time.Minute,
+		MaxNoise:           1,
+		Metrics: MetricNames{
+			Goroutines:    "go_goroutines",
+			OpenFDs:       "process_open_fds",
+			MaxFDs:        "process_max_fds",
+			ResidentBytes: "process_resident_memory_bytes",
+			StartTime:     "process_start_time_seconds",
+			StreamsActive: "logcap_streams_active",
+			PoolCapacity:  "logcap_stream_pool_capacity",
+			Rotations:     "logcap_rotations_total",
+			Lines:         "logcap_lines_total",
+			Healthy:       "logcap_component_healthy",
+		},
+	}
+}
+
+// CriterionNames lists the criteria --disable accepts, in report order.
+var CriterionNames = []string{
+	CritGoroutines, CritPool, CritFDs, CritHealth, CritRotations,
+	CritLiveness, CritCompleteness,
+}
+
+// Enabled reports whether the criterion named name is scored.
+func (c Criteria) Enabled(name string) bool {
+	return !slices.Contains(c.Disabled, name)
+}
+
+// RegisterFlags adds the criteria flags to fs, bound to c. soak and analyze
+// share them, so a run is re-scored with the same words it was run with.
+func RegisterFlags(fs *pflag.FlagSet, c *Criteria) {
+	fs.Float64Var(&c.MaxGoroutineGrowth, "max-goroutine-growth", c.MaxGoroutineGrowth,
+		"criterion 1: goroutine growth per minute must stay below this")
+	fs.Float64Var(&c.MaxFDGrowth, "max-fd-growth", c.MaxFDGrowth,
+		"criterion 3: open file descriptors may grow by less than this over the run")
+	fs.IntVar(&c.MinCheckpoints, "min-checkpoints", c.MinCheckpoints,
+		"fewer checkpoints than this make the verdict INCONCLUSIVE")
+	fs.DurationVar(&c.MinDuration, "min-duration", c.MinDuration,
+		"a run shorter than this (baseline to final) is INCONCLUSIVE")
+	fs.Float64Var(&c.MaxNoise, "max-noise", c.MaxNoise,
+		"goroutine noise allowed, as a multiple of the growth threshold over the run")
+	fs.Var(&bytesValue{&c.MemoryLimit}, "memory-limit",
+		"memory limit for the projection, such as 512MiB (0: none)")
+	fs.DurationVar(&c.BlockedAfter, "blocked-after", c.BlockedAfter,
+		"list goroutines blocked longer than this (0: the rotation interval)")
+	fs.Var(&disableValue{&c.Disabled}, "disable",
+		"criteria to skip, comma separated: "+strings.Join(CriterionNames, ","))
+	registerMetricFlags(fs, &c.Metrics)
+}
+
+func registerMetricFlags(fs *pflag.FlagSet, m *MetricNames) {
+	for _, f := range []struct {
+		name string
+		p    *string
+	}{
+		{"goroutines", &m.Goroutines},
+		{"open-fds", &m.OpenFDs},
+		{"max-fds", &m.MaxFDs},
+		{"resident-bytes", &m.ResidentBytes},
+		{"start-time", &m.StartTime},
+		{"streams-active", &m.StreamsActive},
+		{"pool-capacity", &m.PoolCapacity},
+		{"rotations", &m.Rotations},
+		{"lines", &m.Lines},
+		{"healthy", &m.Healthy},
+	} {
+		fs.StringVar(f.p, "metric-"+f.name, *f.p, "metric name read for "+f.name)
+	}
+}
+
+// disableValue is the --disable flag: a comma separated list of criterion
+// names, each checked.
+type disableValue struct{ p *[]string }
+
+func (d *disableValue) String() string {
+	if d.p == nil {
+		return ""
+	}
+	return strings.Join(*d.p, ",")
+}
+
+func (d *disableValue) Type() string { return "names" }
+
+func (d *disableValue) Set(s string) error {
+	for n := range strings.SplitSeq(s, ",") {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		if !slices.Contains(CriterionNames, n) {
+			return fmt.Errorf("unknown criterion %q: want one of %s",
+				n, strings.Join(CriterionNames, ","))
+		}
+		if !slices.Contains(*d.p, n) {
+			*d.p = append(*d.p, n)
+		}
+	}
+	return nil
+}
+
+// bytesValue is a size flag: a plain number of bytes or one with a unit
+// (KiB, MiB, GiB, KB, MB, GB).
+type bytesValue struct{ p *float64 }
+
+func (b *bytesValue) String() string {
+	if b.p == nil {
+		return "0"
+	}
+	return fmt.Sprintf("%.0f", *b.p)
+}
+
+func (b *bytesValue) Type() string { return "bytes" }
+
+func (b *bytesValue) Set(s string) error {
+	v, err := ParseBytes(s)
+	if err != nil {
+		return err
+	}
+	*b.p = v
+	return nil
+}
+
+// ParseBytes reads a size such as "512MiB", "2GB" or "1048576".
+func ParseBytes(s string) (float64, error) {
+	units := []struct {
+		suffix string
+		mult   float64
+	}{
+		{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+		{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1},
+	}
+	t := strings.TrimSpace(s)
+	mult := 1.0
+	for _, u := range units {
+		if rest, ok := strings.CutSuffix(t, u.suffix); ok {
+			t, mult = strings.TrimSpace(rest), u.mult
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return 0, fmt.Errorf("size %q: want a number of bytes such as 512MiB", s)
+	}
+	return v * mult, nil
+}

@@ -1,0 +1,157 @@
+package analyze
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// File names inside a run directory.
+const (
+	RunInfoFile     = "run.json"
+	CheckpointsFile = "checkpoints.jsonl"
+)
+
+// ErrNoCheckpoints is returned by ReadRun when checkpoints.jsonl holds no
+// checkpoint.
+var ErrNoCheckpoints = errors.New("no checkpoints")
+
+// ReadRun reads run.json and checkpoints.jsonl from dir. A malformed line is
+// an error naming the file and line, except a torn last line (the run was
+// killed while appending), which is dropped.
+func ReadRun(dir string) (Run, error) {
+	run := Run{Dir: dir}
+	info, err := readRunInfo(filepath.Join(dir, RunInfoFile))
+	if err != nil {
+		return run, err
+	}
+	run.Info = info
+
+	f, err := os.Open(filepath.Join(dir, CheckpointsFile))
+	if err != nil {
+		return run, fmt.Errorf("open checkpoints: %w", err)
+	}
+	defer f.Close()
+	cps, err := ReadCheckpoints(f)
+	if err != nil {
+		return run, fmt.Errorf("%s: %w", filepath.Join(dir, CheckpointsFile), err)
+	}
+	run.Checkpoints = cps
+	return run, nil
+}
+
+func readRunInfo(path string) (RunInfo, error) {
+	var info RunInfo
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return info, fmt.Errorf("read run info: %w", err)
+	}
+	if err := json.Unmarshal(b, &info); err != nil {
+		return info, fmt.Errorf("%s: %w", path, err)
+	}
+	return info, nil
+}
+
+// ReadCheckpoints reads JSON lines of checkpoints. Blank lines are skipped;
+// a torn last line (no trailing newline, not valid JSON) is dropped; any
+// other bad line is an error naming its line number.
+func ReadCheckpoints(r io.Reader) ([]Checkpoint, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read checkpoints: %w", err)
+	}
+	var cps []Checkpoint
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+	torn := len(data) > 0 && data[len(data)-1] != '\n'
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var cp Checkpoint
+		if err := json.Unmarshal(line, &cp); err != nil {
+			if torn && !bytes.Contains(data[len(data)-len(sc.Bytes())-0:], []byte{'\n'}) {
+				break
+			}
+			return nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		if err := checkCheckpoint(cp, len(cps)); err != nil {
+			return nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		cps = append(cps, cp)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read checkpoints: %w", err)
+	}
+	return cps, nil
+}
+
+func checkCheckpoint(cp Checkpoint, prev int) error {
+	return nil
+}
+
+// AppendCheckpoint appends cp as one JSON line to path, creating it if
+// needed, and syncs the file before returning.
+func AppendCheckpoint(path string, cp Checkpoint) error {
+	b, err := json.Marshal(cp)
+	if err != nil {
+		return fmt.Errorf("encode checkpoint %d: %w", cp.Index, err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("open checkpoints: %w", err)
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("append checkpoint %d: %w", cp.Index, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("sync checkpoints: %w", err)
+	}
+	return f.Close()
+}
+
+// WriteRunInfo writes dir/run.json atomically: a temporary file in dir,
+// synced, then renamed over the old one.
+func WriteRunInfo(dir string, info RunInfo) error {
+	b, err := json.MarshalIndent(info, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode run info: %w", err)
+	}
+	return WriteFileAtomic(filepath.Join(dir, RunInfoFile), append(b, '\n'))
+}
+
+// WriteFileAtomic writes data to path through a synced temporary file in the
+// same directory and a rename, so a reader sees the old file or the new one.
+func WriteFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("create temp for %s: %w", filepath.Base(path), err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("sync %s: %w", filepath.Base(path), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", filepath.Base(path), err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("chmod %s: %w", filepath.Base(path), err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("rename %s: %w", filepath.Base(path), err)
+	}
+	return nil
+}
