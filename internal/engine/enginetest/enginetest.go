@@ -1,0 +1,147 @@
+// Package enginetest gives tests a real Docker engine: a client, a static
+// logcap binary, the emitter image, and cleanup of a run's containers.
+//
+// Tests that need the engine fail when the environment variable CI is set
+// and no engine answers, and skip otherwise.
+package enginetest
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/client"
+
+	"github.com/logcap/logcap/internal/engine"
+)
+
+// Client connects to the engine, or fails (CI set) or skips the test. The
+// client is closed when the test ends.
+func Client(t testing.TB) *client.Client {
+	t.Helper()
+	cli, err := engine.Connect(context.Background())
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI is set and %v", err)
+		}
+		t.Skipf("skipping: %v", err)
+	}
+	t.Cleanup(func() { _ = cli.Close() })
+	return cli
+}
+
+var binary struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// LogcapBinary builds ./cmd/logcap with CGO_ENABLED=0 once per test
+// process and returns its path.
+//
+// The temporary directory holding it is left behind when the process
+// ends, because no hook runs after the last test of a package.
+func LogcapBinary(t testing.TB) string {
+	t.Helper()
+	binary.once.Do(func() { binary.path, binary.err = buildLogcap() })
+	if binary.err != nil {
+		t.Fatalf("build logcap: %v", binary.err)
+	}
+	return binary.path
+}
+
+func buildLogcap() (string, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "logcap-enginetest-")
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Join(dir, "logcap")
+
+	cmd := exec.Command("go", "build", "-o", out, "./cmd/logcap")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return "", &buildError{err: err, output: strings.TrimSpace(string(msg))}
+	}
+	return out, nil
+}
+
+type buildError struct {
+	err    error
+	output string
+}
+
+func (e *buildError) Error() string { return e.err.Error() + ": " + e.output }
+func (e *buildError) Unwrap() error { return e.err }
+
+// moduleRoot asks the go command where go.mod is.
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", err
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", os.ErrNotExist
+	}
+	return filepath.Dir(gomod), nil
+}
+
+// Image returns the emitter image for LogcapBinary, building it if needed.
+func Image(t testing.TB) string {
+	t.Helper()
+	cli := Client(t)
+	ref, err := engine.EnsureImage(context.Background(), cli, LogcapBinary(t))
+	if err != nil {
+		t.Fatalf("emitter image: %v", err)
+	}
+	return ref
+}
+
+// Cleanup registers, with t.Cleanup, the forced removal of every container
+// carrying logcap's label and runID.
+func Cleanup(t testing.TB, cli *client.Client, runID string) {
+	t.Helper()
+	if runID == "" {
+		t.Fatal("enginetest.Cleanup: empty run id")
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if err := RemoveRun(ctx, cli, runID); err != nil {
+			t.Errorf("cleanup of run %s: %v", runID, err)
+		}
+	})
+}
+
+// RemoveRun force-removes every container carrying logcap's label and
+// runID, and returns the first error.
+func RemoveRun(ctx context.Context, cli *client.Client, runID string) error {
+	f := filters.NewArgs(
+		filters.Arg("label", engine.LabelManaged+"=true"),
+		filters.Arg("label", engine.LabelRun+"="+runID),
+	)
+	list, err := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
+	if err != nil {
+		return err
+	}
+	var first error
+	for _, c := range list {
+		err := cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
+		if err != nil && !client.IsErrNotFound(err) && first == nil {
+			first = err
+		}
+	}
+	return first
+}
