@@ -1,0 +1,314 @@
+package reports
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/logcap/logcap/analyze"
+)
+
+// Limits of the stack section: stacks listed in the table, and stacks shown
+// frame by frame below it.
+const (
+	maxStackRows    = 15
+	maxStackDetails = 5
+)
+
+// profilePair returns the baseline and final profile paths, relative to the
+// run directory, or nil when the run has fewer than two profiles.
+func (r *report) profilePair() []string {
+	var first, last string
+	for _, cp := range r.run.Checkpoints {
+		if cp.Profile == "" {
+			continue
+		}
+		if first == "" {
+			first = cp.Profile
+		}
+		last = cp.Profile
+	}
+	if first == "" || first == last {
+		return nil
+	}
+	return []string{first, last}
+}
+
+// writeStacks writes the stacks that grew, with pprof commands to dig in.
+func (r *report) writeStacks(b *strings.Builder) {
+	b.WriteString("## Stacks that grew\n\n")
+	pair := r.profilePair()
+	if len(r.res.Stacks) == 0 {
+		if pair == nil {
+			b.WriteString("The run has fewer than two goroutine profiles, so no stack " +
+				"could be compared.\n\n")
+			return
+		}
+		fmt.Fprintf(b, "No goroutine stack grew from %s to %s.\n\n",
+			CodeCell(pair[0]), CodeCell(pair[1]))
+		return
+	}
+	b.WriteString("Goroutine stacks grouped by function and file:line (addresses ignored), " +
+		"final profile minus baseline profile, most growth first.\n\n")
+	t := newTable("#>", "growth>", "baseline>", "final>", "function", "location")
+	for i, s := range r.res.Stacks[:min(len(r.res.Stacks), maxStackRows)] {
+		t.add(fmt.Sprint(i+1), fmt.Sprintf("+%d", s.Delta), fmt.Sprint(s.Base),
+			fmt.Sprint(s.Final), CodeCell(s.Function), CodeCell(s.Location))
+	}
+	b.WriteString(t.String())
+	if n := len(r.res.Stacks) - maxStackRows; n > 0 {
+		fmt.Fprintf(b, "%s more grew; summary.json lists them all.\n\n",
+			capitalize(plural(int64(n), "stack", "stacks")))
+	}
+	if pair != nil {
+		b.WriteString("To dig further, from the run directory:\n\n```sh\n")
+		fmt.Fprintf(b, "go tool pprof -top -base %s %s\n```\n\n", pair[0], pair[1])
+	}
+	for i, s := range r.res.Stacks[:min(len(r.res.Stacks), maxStackDetails)] {
+		writeStackDetail(b, i+1, s, pair)
+	}
+}
+
+// writeStackDetail writes one stack frame by frame, its counts over time
+// and a pprof command focused on it.
+func writeStackDetail(b *strings.Builder, n int, s analyze.StackGrowth, pair []string) {
+	fmt.Fprintf(b, "<details><summary>%d. +%d at %s (%s)</summary>\n\n", n, s.Delta,
+		htmlEscape(s.Function), htmlEscape(s.Location))
+	if len(s.Counts) > 0 {
+		counts := make([]string, len(s.Counts))
+		for i, c := range s.Counts {
+			counts[i] = fmt.Sprint(c)
+		}
+		fmt.Fprintf(b, "Count at each checkpoint with a profile: %s.\n\n",
+			strings.Join(counts, " → "))
+	}
+	b.WriteString("```text\n")
+	for _, f := range s.Stack {
+		fmt.Fprintf(b, "%s\n    %s:%d\n", f.Function, f.File, f.Line)
+	}
+	b.WriteString("```\n\n")
+	if pair != nil {
+		fmt.Fprintf(b, "```sh\ngo tool pprof -traces -focus='%s' -base %s %s\n```\n\n",
+			focusPattern(s.Function), pair[0], pair[1])
+	}
+	b.WriteString("</details>\n\n")
+}
+
+// focusPattern is a pprof -focus regexp that matches exactly function, safe
+// inside single quotes.
+func focusPattern(function string) string {
+	p := "^" + regexp.QuoteMeta(function) + "$"
+	return strings.ReplaceAll(p, "'", `'\''`)
+}
+
+// htmlEscape escapes text placed inside HTML such as a <summary>.
+var htmlEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
+
+// blockedAfter is the wait past which a goroutine is listed as blocked.
+func (r *report) blockedAfter() time.Duration {
+	switch {
+	case r.res.Settings.BlockedAfter > 0:
+		return r.res.Settings.BlockedAfter
+	case r.run.Info.RotateEvery > 0:
+		return r.run.Info.RotateEvery
+	}
+	return 5 * time.Minute
+}
+
+// finalDump returns the last full goroutine dump of the run, or "".
+func (r *report) finalDump() string {
+	dump := ""
+	for _, cp := range r.run.Checkpoints {
+		if cp.Dump != "" {
+			dump = cp.Dump
+		}
+	}
+	return dump
+}
+
+// writeBlocked writes goroutines of the final dump blocked too long.
+func (r *report) writeBlocked(b *strings.Builder) {
+	after := span(r.blockedAfter())
+	b.WriteString("## Goroutines blocked longer than " + after + "\n\n")
+	dump := r.finalDump()
+	switch {
+	case len(r.res.Blocked) == 0 && dump == "":
+		b.WriteString("The run has no full goroutine dump to read waits from.\n\n")
+		return
+	case len(r.res.Blocked) == 0:
+		fmt.Fprintf(b, "No goroutine of %s had waited longer than %s.\n\n", CodeCell(dump), after)
+		return
+	}
+	fmt.Fprintf(b, "From %s, grouped by wait reason and function:\n\n", CodeCell(dump))
+	t := newTable("goroutines>", "wait reason", "longest wait (min)>", "function", "location")
+	for _, g := range r.res.Blocked {
+		t.add(fmt.Sprint(g.Count), EscapeCell(g.WaitReason), num(g.MaxMinutes),
+			CodeCell(g.Function), CodeCell(g.Location))
+	}
+	b.WriteString(t.String())
+}
+
+// writePerStream writes the leak arithmetic.
+func (r *report) writePerStream(b *strings.Builder) {
+	p := r.res.PerStream
+	b.WriteString("## Leaked goroutines per stream and per rotation\n\n")
+	t := newTable("figure", "value>")
+	t.add("active streams at the final checkpoint", big(p.Streams))
+	t.add("rotations from baseline to final", big(p.Rotations))
+	t.add("goroutines leaked (final minus baseline)", signed(p.LeakedGoroutines))
+	t.add("file descriptors opened and kept", signed(p.NewFDs))
+	t.add("leaked goroutines per stream", ratio(p.PerStream))
+	t.add("leaked goroutines per rotation", ratio(p.PerRotation))
+	t.add("new goroutines per new file descriptor", ratio(p.PerNewFD))
+	b.WriteString(t.String())
+	if p.PerRotation != nil && *p.PerRotation >= 0.5 {
+		fmt.Fprintf(b, "About %s per rotation points at something a stream starts and "+
+			"does not wait for when it rotates.\n\n", leakedCount(*p.PerRotation))
+	}
+}
+
+// leakedCount reads "1 leaked goroutine" or "2.5 leaked goroutines".
+func leakedCount(f float64) string {
+	if num(f) == "1" {
+		return "1 leaked goroutine"
+	}
+	return num(f) + " leaked goroutines"
+}
+
+// ratio formats an optional ratio; nil means it divides by zero.
+func ratio(f *float64) string {
+	if f == nil {
+		return "– (nothing to divide by)"
+	}
+	return num(*f)
+}
+
+// writeProjections writes the growth extrapolated to an hour, day, week.
+func (r *report) writeProjections(b *strings.Builder) {
+	p := r.res.Projections
+	b.WriteString("## Projections\n\n")
+	b.WriteString("The Theil-Sen slopes carried forward; a real leak often speeds up " +
+		"or levels off, so read these as orders of magnitude.\n\n")
+	t := newTable("series", "per hour>", "per day>", "per week>", "limit>", "reached in>")
+	t.add("goroutines", signed(p.GoroutinesPerHour), signed(p.GoroutinesPerDay),
+		signed(p.GoroutinesPerWeek), "–", "–")
+	t.add("open file descriptors", signed(p.FDsPerHour), signed(p.FDsPerDay),
+		signed(p.FDsPerWeek), limitCell(p.MaxFDs, big), reachCell(p.MaxFDs, p.TimeToMaxFDs))
+	if p.MemoryPerHour != 0 || p.MemoryLimit > 0 {
+		t.add("resident memory", signedBytes(p.MemoryPerHour), signedBytes(24*p.MemoryPerHour),
+			signedBytes(168*p.MemoryPerHour), limitCell(p.MemoryLimit, bytesHuman),
+			reachCell(p.MemoryLimit, p.TimeToMemoryLimit))
+	}
+	b.WriteString(t.String())
+}
+
+func limitCell(limit float64, f func(float64) string) string {
+	if limit <= 0 {
+		return "unknown"
+	}
+	return f(limit)
+}
+
+func reachCell(limit float64, d *time.Duration) string {
+	switch {
+	case limit <= 0:
+		return "–"
+	case d == nil:
+		return "never at this growth"
+	}
+	return span(*d)
+}
+
+func signedBytes(f float64) string {
+	if f < 0 {
+		return "-" + bytesHuman(-f)
+	}
+	return "+" + bytesHuman(f)
+}
+
+// maxLossRows caps the per-container completeness table.
+const maxLossRows = 20
+
+// writeCompleteness writes lost and repeated lines per container.
+func (r *report) writeCompleteness(b *strings.Builder) {
+	b.WriteString("## Data completeness\n\n")
+	c := r.res.Completeness
+	if c == nil {
+		b.WriteString("The run carries no completeness data: the emitters or the sink are " +
+			"not logcap's own, so sequence numbers could not be checked.\n\n")
+		return
+	}
+	t := newTable("containers>", "emitted>", "captured>", "lost>", "repeated>",
+		"final line missing>", "verdict")
+	t.add(fmt.Sprint(c.Containers), big(float64(c.Emitted)), big(float64(c.Captured)),
+		big(float64(c.Lost)), big(float64(c.Repeated)), fmt.Sprint(c.NoFinal),
+		verdictCell(c.Verdict))
+	b.WriteString(t.String())
+	if len(c.Worst) == 0 {
+		return
+	}
+	bad := r.containersWithLoss()
+	fmt.Fprintf(b, "%s lost or repeated lines", capitalize(plural(int64(max(bad,
+		len(c.Worst))), "container", "containers")))
+	if bad > len(c.Worst) {
+		fmt.Fprintf(b, "; the %d worst:\n\n", len(c.Worst))
+	} else {
+		b.WriteString(":\n\n")
+	}
+	t = newTable("container", "emitted>", "captured>", "lost>", "repeated>", "final line")
+	for _, w := range c.Worst[:min(len(c.Worst), maxLossRows)] {
+		t.add(CodeCell(w.Name), big(float64(w.Emitted)), big(float64(w.Captured)),
+			big(float64(w.Lost)), big(float64(w.Repeated)), yesNo(w.FinalSeen))
+	}
+	b.WriteString(t.String())
+}
+
+// containersWithLoss counts the containers of run.json that lost or
+// repeated a line.
+func (r *report) containersWithLoss() int {
+	cm := r.run.Info.Completeness
+	if cm == nil {
+		return 0
+	}
+	n := 0
+	for _, c := range cm.Containers {
+		if c.Lost > 0 || c.Repeated > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func yesNo(ok bool) string {
+	if ok {
+		return "seen"
+	}
+	return "**missing**"
+}
+
+// writeRestarts lists restarts of the target, if any.
+func (r *report) writeRestarts(b *strings.Builder) {
+	if len(r.res.Restarts) == 0 {
+		return
+	}
+	b.WriteString("## Restarts of the target\n\n")
+	t := newTable("before checkpoint>", "elapsed min>", "old process started", "new process started")
+	for _, rs := range r.res.Restarts {
+		t.add(fmt.Sprint(rs.Index), minutes(rs.Elapsed),
+			rs.Before.UTC().Format(time.RFC3339), rs.After.UTC().Format(time.RFC3339))
+	}
+	b.WriteString(t.String())
+}
+
+// writeNotes lists remarks that do not change the verdict.
+func (r *report) writeNotes(b *strings.Builder) {
+	if len(r.res.Notes) == 0 {
+		return
+	}
+	b.WriteString("## Notes\n\n")
+	for _, n := range r.res.Notes {
+		fmt.Fprintf(b, "- %s\n", EscapeCell(n))
+	}
+	b.WriteString("\n")
+}

@@ -1,0 +1,255 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/logcap/logcap/analyze"
+)
+
+// projectionHorizon is how soon a limit must be reached for the summary to
+// mention it; the projections section lists every limit anyway.
+const projectionHorizon = 90 * 24 * time.Hour
+
+// flatRate is the goroutine growth per minute below which a slope reads as
+// flat in prose: less than one goroutine in 100 minutes.
+const flatRate = 0.01
+
+// summaryParagraphs writes the summary from the numbers, one short
+// paragraph per subject, the most telling first.
+func (r *report) summaryParagraphs() []string {
+	g := r.res.Growth
+	var out []string
+	add := func(s string) {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	add(growthSentence("Goroutines", g.Goroutines, r.minutes(), num))
+	add(growthSentence("Open file descriptors", g.FDs, r.minutes(), num))
+	add(growthSentence("Resident memory", g.Memory, r.minutes(), bytesHuman))
+	add(r.healthSentence())
+	add(r.livenessSentence())
+	add(r.stackSentence())
+	add(r.restartSentence())
+	add(r.completenessSentence())
+	add(r.projectionSentence())
+	if len(out) == 0 {
+		out = append(out, "No checkpoint carried the figures a summary is written from.")
+	}
+	return out
+}
+
+// growthSentence reads like "Goroutines rose from 58 to 61 over 58
+// minutes, 0.05 per minute; the last third is flat."
+func growthSentence(name string, g *analyze.SeriesGrowth, mins float64,
+	format func(float64) string) string {
+	if g == nil {
+		return ""
+	}
+	var s string
+	switch {
+	case g.Delta > 0:
+		s = fmt.Sprintf("%s rose from %s to %s", name, format(g.Baseline), format(g.Final))
+	case g.Delta < 0:
+		s = fmt.Sprintf("%s fell from %s to %s", name, format(g.Baseline), format(g.Final))
+	default:
+		s = fmt.Sprintf("%s stayed at %s", name, format(g.Final))
+	}
+	s += fmt.Sprintf(" over %s minutes from the baseline", num(math.Round(mins*10)/10))
+	if g.Delta != 0 {
+		s += fmt.Sprintf(", %s per minute", format(g.PerMinute))
+	}
+	if g.Max > math.Max(g.Baseline, g.Final) {
+		s += fmt.Sprintf(" (peak %s)", format(g.Max))
+	}
+	s += fmt.Sprintf(". The Theil-Sen slope is %s per minute (95%% interval %s to %s)",
+		format(g.Slope), format(g.SlopeLow), format(g.SlopeHigh))
+	return s + "; " + lastThird(g.LastThird, format) + "."
+}
+
+// lastThird says whether the end of the run still moves.
+func lastThird(rate float64, format func(float64) string) string {
+	switch {
+	case math.IsNaN(rate):
+		return "the last third is too short to tell"
+	case math.Abs(rate) < flatRate:
+		return "the last third is flat"
+	case rate > 0:
+		return "the last third still rises, " + format(rate) + " per minute"
+	default:
+		return "the last third falls, " + format(-rate) + " per minute"
+	}
+}
+
+// livenessSentence says whether lines and rotations kept rising.
+func (r *report) livenessSentence() string {
+	lines := r.firstLast(func(t analyze.TimelineRow) *float64 { return t.Lines })
+	rots := r.firstLast(func(t analyze.TimelineRow) *float64 { return t.Rotations })
+	var parts []string
+	if lines != nil {
+		parts = append(parts, fmt.Sprintf("lines captured went from %s to %s",
+			big(lines[0]), big(lines[1])))
+	}
+	if rots != nil {
+		parts = append(parts, fmt.Sprintf("stream rotations from %s to %s",
+			big(rots[0]), big(rots[1])))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	s := capitalize(strings.Join(parts, " and "))
+	lv := r.res.Liveness
+	switch lv.Verdict {
+	case analyze.Pass:
+		return s + ", rising between checkpoints as a live capturer's should."
+	case analyze.Fail, analyze.Inconclusive:
+		if lv.Reason != "" {
+			return s + ". Liveness is " + string(lv.Verdict) + ": " +
+				strings.TrimSuffix(EscapeCell(lv.Reason), ".") + "."
+		}
+		return s + ". Liveness is " + string(lv.Verdict) + "."
+	}
+	return s + "."
+}
+
+// healthSentence names the checkpoints at which the target was unhealthy.
+func (r *report) healthSentence() string {
+	var bad []string
+	read := 0
+	for _, t := range r.res.Timeline {
+		if t.Healthy == nil {
+			continue
+		}
+		read++
+		if !*t.Healthy {
+			what := fmt.Sprint(t.Index)
+			if len(t.Unhealthy) > 0 {
+				what += " (" + EscapeCell(strings.Join(t.Unhealthy, ", ")) + ")"
+			}
+			bad = append(bad, what)
+		}
+	}
+	n := len(bad)
+	switch {
+	case read == 0:
+		return ""
+	case n == 0:
+		return fmt.Sprintf("%s reported itself healthy at all %d checkpoints "+
+			"that read health.", r.subject(), read)
+	case n > 5:
+		bad = append(bad[:5], "…")
+	}
+	return fmt.Sprintf("%s was unhealthy at %d of %d checkpoints: %s.",
+		r.subject(), n, read, strings.Join(bad, ", "))
+}
+
+// subject names what was soaked, for the start of a sentence.
+func (r *report) subject() string {
+	if r.run.Info.Builtin {
+		return "The capturer"
+	}
+	return "The target"
+}
+
+// firstLast returns the first and last values of a timeline figure, or nil
+// when no checkpoint has it.
+func (r *report) firstLast(get func(analyze.TimelineRow) *float64) []float64 {
+	var first, last *float64
+	for _, t := range r.res.Timeline {
+		if v := get(t); v != nil {
+			if first == nil {
+				first = v
+			}
+			last = v
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	return []float64{*first, *last}
+}
+
+// stackSentence names the stack that grew most.
+func (r *report) stackSentence() string {
+	st := r.res.Stacks
+	if len(st) == 0 {
+		if r.profilePair() == nil {
+			return ""
+		}
+		return "No goroutine stack grew between the baseline and the final profile."
+	}
+	top := st[0]
+	return fmt.Sprintf("Between the baseline and the final profile %s grew; the largest, "+
+		"%s at %s, went from %d to %d goroutines (+%d).",
+		plural(int64(len(st)), "goroutine stack", "goroutine stacks"), CodeCell(top.Function),
+		CodeCell(top.Location), top.Base, top.Final, top.Delta)
+}
+
+// restartSentence reports restarts of the target.
+func (r *report) restartSentence() string {
+	rs := r.res.Restarts
+	if len(rs) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("The target restarted %s during the run, first before checkpoint %d "+
+		"(%s minutes in): its counters reset and its goroutines started over, so the "+
+		"figures across a restart do not describe one process.",
+		times(len(rs)), rs[0].Index, minutes(rs[0].Elapsed))
+}
+
+// completenessSentence sums up lost and repeated lines.
+func (r *report) completenessSentence() string {
+	c := r.res.Completeness
+	if c == nil {
+		return ""
+	}
+	if c.Lost == 0 && c.Repeated == 0 {
+		return fmt.Sprintf("Every line of the %s arrived exactly once: %s lines emitted, "+
+			"%s captured.", plural(int64(c.Containers), "container", "containers"),
+			big(float64(c.Emitted)), big(float64(c.Captured)))
+	}
+	return fmt.Sprintf("Of %s lines emitted by %s, %s were lost and %s repeated.",
+		big(float64(c.Emitted)), plural(int64(c.Containers), "container", "containers"),
+		big(float64(c.Lost)), big(float64(c.Repeated)))
+}
+
+// projectionSentence says when a limit would be reached, if ever.
+func (r *report) projectionSentence() string {
+	p := r.res.Projections
+	var parts []string
+	if p.TimeToMaxFDs != nil && *p.TimeToMaxFDs < projectionHorizon {
+		parts = append(parts, fmt.Sprintf("the file descriptor limit of %s in %s",
+			big(p.MaxFDs), span(*p.TimeToMaxFDs)))
+	}
+	if p.TimeToMemoryLimit != nil && *p.TimeToMemoryLimit < projectionHorizon {
+		parts = append(parts, fmt.Sprintf("the memory limit of %s in %s",
+			bytesHuman(p.MemoryLimit), span(*p.TimeToMemoryLimit)))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "At the measured growth the process would reach " +
+		strings.Join(parts, " and ") + "."
+}
+
+// times spells a small count of occurrences.
+func times(n int) string {
+	switch n {
+	case 1:
+		return "once"
+	case 2:
+		return "twice"
+	}
+	return fmt.Sprintf("%d times", n)
+}
+
+// capitalize upper-cases the first letter of s.
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

@@ -1,0 +1,152 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/logcap/logcap/analyze"
+)
+
+// VerdictsURL is where the rules behind a verdict are written out; the
+// report links to it because it is read away from the repository.
+const VerdictsURL = "https://github.com/logcap/logcap/blob/main/docs/VERDICTS.md"
+
+// Markdown writes the checkpoint report of a scored run to w in GitHub
+// Markdown: the verdict first, then the summary, criteria, values,
+// timeline, chart, phases, stacks, arithmetic, projections, completeness,
+// run metadata and how to reproduce the run.
+func Markdown(w io.Writer, run analyze.Run, res analyze.Result) error {
+	r := newReport(run, res)
+	var b strings.Builder
+	for _, section := range []func(*strings.Builder){
+		r.writeHeader,
+		r.writeSummary,
+		r.writeCriteria,
+		r.writeValues,
+		r.writeTimeline,
+		r.writeChart,
+		r.writePhases,
+		r.writeStacks,
+		r.writeBlocked,
+		r.writePerStream,
+		r.writeProjections,
+		r.writeCompleteness,
+		r.writeRestarts,
+		r.writeNotes,
+		r.writeMetadata,
+		r.writeReproduce,
+		r.writeVerdictRules,
+	} {
+		section(&b)
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// report holds a run and its result while the sections are written.
+type report struct {
+	run analyze.Run
+	res analyze.Result
+	// base and final are the timeline rows of the baseline and the last
+	// checkpoint; nil when the timeline is empty.
+	base, final *analyze.TimelineRow
+}
+
+func newReport(run analyze.Run, res analyze.Result) *report {
+	r := &report{run: run, res: res}
+	for i := range res.Timeline {
+		if res.Timeline[i].Minutes >= 0 {
+			r.base = &res.Timeline[i]
+			break
+		}
+	}
+	if n := len(res.Timeline); n > 0 {
+		r.final = &res.Timeline[n-1]
+	}
+	return r
+}
+
+// incomplete reports whether the run was interrupted.
+func (r *report) incomplete() bool {
+	return r.res.Incomplete || r.run.Info.Incomplete
+}
+
+// minutes is the span from baseline to final in minutes.
+func (r *report) minutes() float64 {
+	if r.base == nil || r.final == nil {
+		return 0
+	}
+	return r.final.Minutes - r.base.Minutes
+}
+
+// writeHeader writes the title, the verdict and its reasons.
+func (r *report) writeHeader(b *strings.Builder) {
+	info := r.run.Info
+	title := "Soak report"
+	if info.RunID != "" {
+		title += " " + info.RunID
+	}
+	fmt.Fprintf(b, "# %s\n\n", EscapeCell(title))
+
+	verdict := string(r.res.Verdict)
+	if verdict == "" {
+		verdict = "UNSCORED"
+	}
+	line := "## Verdict: **" + verdict + "**"
+	if r.incomplete() {
+		line += " · **INCOMPLETE**"
+	}
+	b.WriteString(line + "\n\n")
+	if r.incomplete() {
+		fmt.Fprintf(b, "> [!WARNING]\n> The run was interrupted after %s of the %s "+
+			"it was meant to last. Everything below covers only what was measured "+
+			"before it stopped.\n\n", span(r.res.Duration), span(info.Duration))
+	}
+	for _, reason := range r.res.Reasons {
+		fmt.Fprintf(b, "- %s\n", EscapeCell(reason))
+	}
+	if len(r.res.Reasons) > 0 {
+		b.WriteString("\n")
+	}
+	b.WriteString(r.scope() + "\n\n")
+}
+
+// scope is the one line that says what was measured and for how long.
+func (r *report) scope() string {
+	info := r.run.Info
+	var parts []string
+	if info.Builtin {
+		parts = append(parts, "logcap's own capturer")
+	} else if info.Target != "" {
+		parts = append(parts, CodeCell(info.Target))
+	}
+	if info.Containers > 0 {
+		parts = append(parts, plural(int64(info.Containers), "container", "containers"))
+	}
+	parts = append(parts, span(r.res.Duration)+" from first to last checkpoint")
+	parts = append(parts, plural(int64(r.res.Checkpoints), "checkpoint", "checkpoints"))
+	if !info.StartedAt.IsZero() {
+		parts = append(parts, "started "+info.StartedAt.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// writeSummary writes the summary in sentences.
+func (r *report) writeSummary(b *strings.Builder) {
+	b.WriteString("## Summary\n\n")
+	for _, p := range r.summaryParagraphs() {
+		b.WriteString(p + "\n\n")
+	}
+}
+
+// optNum formats an optional figure, or a dash when it is missing.
+func optNum(f *float64) string {
+	if f == nil || math.IsNaN(*f) {
+		return "–"
+	}
+	return big(*f)
+}

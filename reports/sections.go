@@ -1,0 +1,306 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/logcap/logcap/analyze"
+)
+
+// writeCriteria writes the criteria table, liveness and completeness
+// included.
+func (r *report) writeCriteria(b *strings.Builder) {
+	b.WriteString("## Criteria\n\n")
+	head := []string{"#>", "criterion", "metric", "target", "result", "verdict"}
+	if r.anyReason() {
+		head = append(head, "why")
+	}
+	t := newTable(head...)
+	for i, c := range r.res.Criteria {
+		t.add(strconv.Itoa(i+1), criterionTitle(c.Name), CodeCell(c.Metric),
+			EscapeCell(c.Target), EscapeCell(c.Result), verdictCell(c.Verdict),
+			EscapeCell(c.Reason))
+	}
+	if lv := r.res.Liveness; lv.Name != "" {
+		t.add("", criterionTitle(lv.Name), CodeCell(lv.Metric), EscapeCell(lv.Target),
+			EscapeCell(lv.Result), verdictCell(lv.Verdict), EscapeCell(lv.Reason))
+	}
+	if c := r.res.Completeness; c != nil {
+		t.add("", criterionTitle(analyze.CritCompleteness), "", "every line once",
+			fmt.Sprintf("%s lost, %s repeated", big(float64(c.Lost)), big(float64(c.Repeated))),
+			verdictCell(c.Verdict), "")
+	}
+	b.WriteString(t.String())
+}
+
+// anyReason reports whether some criterion says why it did not pass.
+func (r *report) anyReason() bool {
+	if r.res.Liveness.Reason != "" {
+		return true
+	}
+	for _, c := range r.res.Criteria {
+		if c.Reason != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// criterionTitles are the criteria as the report names them.
+var criterionTitles = map[string]string{
+	analyze.CritGoroutines:   "goroutine growth",
+	analyze.CritPool:         "stream pool saturation",
+	analyze.CritFDs:          "file descriptor growth",
+	analyze.CritHealth:       "capturer health",
+	analyze.CritRotations:    "stream rotations",
+	analyze.CritLiveness:     "liveness",
+	analyze.CritCompleteness: "completeness",
+}
+
+func criterionTitle(name string) string {
+	if t, ok := criterionTitles[name]; ok {
+		return t
+	}
+	return EscapeCell(name)
+}
+
+// verdictCell writes a verdict in bold, except SKIPPED which is not news.
+func verdictCell(v analyze.Verdict) string {
+	if v == analyze.Skipped || v == "" {
+		return EscapeCell(strings.ToLower(string(v)))
+	}
+	return "**" + EscapeCell(string(v)) + "**"
+}
+
+// valueRow is one figure of the first-and-last table.
+type valueRow struct {
+	name   string
+	get    func(analyze.TimelineRow) *float64
+	format func(float64) string
+}
+
+var valueRows = []valueRow{
+	{"goroutines", func(t analyze.TimelineRow) *float64 { return t.Goroutines }, big},
+	{"open file descriptors", func(t analyze.TimelineRow) *float64 { return t.FDs }, big},
+	{"file descriptor limit", func(t analyze.TimelineRow) *float64 { return t.MaxFDs }, big},
+	{"resident memory", func(t analyze.TimelineRow) *float64 { return t.RSS }, bytesHuman},
+	{"active streams", func(t analyze.TimelineRow) *float64 { return t.ActiveStreams }, big},
+	{"stream pool capacity", func(t analyze.TimelineRow) *float64 { return t.PoolCapacity }, big},
+	{"stream rotations", func(t analyze.TimelineRow) *float64 { return t.Rotations }, big},
+	{"lines captured", func(t analyze.TimelineRow) *float64 { return t.Lines }, big},
+}
+
+// writeValues writes the first and last values and the trend of each
+// growing series.
+func (r *report) writeValues(b *strings.Builder) {
+	b.WriteString("## First and last values\n\n")
+	t := newTable("figure", "baseline>", "final>", "change>")
+	for _, v := range valueRows {
+		fl := r.firstLast(v.get)
+		if fl == nil {
+			continue
+		}
+		change := signed(fl[1] - fl[0])
+		if v.format != nil && fl[1] != fl[0] && v.name == "resident memory" {
+			change = "+" + bytesHuman(fl[1]-fl[0])
+			if fl[1] < fl[0] {
+				change = "-" + bytesHuman(fl[0]-fl[1])
+			}
+		}
+		t.add(v.name, v.format(fl[0]), v.format(fl[1]), change)
+	}
+	if len(t.rows) == 0 {
+		b.WriteString("No checkpoint carried a figure.\n\n")
+		return
+	}
+	b.WriteString(t.String())
+	r.writeTrends(b)
+}
+
+// writeTrends writes the growth estimates of goroutines, fds and memory.
+func (r *report) writeTrends(b *strings.Builder) {
+	g := r.res.Growth
+	t := newTable("series", "per minute>", "Theil-Sen slope>", "95% interval>",
+		"last third>", "noise>", "trend")
+	for _, s := range []struct {
+		name string
+		g    *analyze.SeriesGrowth
+		f    func(float64) string
+	}{
+		{"goroutines", g.Goroutines, num},
+		{"open file descriptors", g.FDs, num},
+		{"resident memory", g.Memory, bytesHuman},
+	} {
+		if s.g == nil {
+			continue
+		}
+		t.add(s.name, s.f(s.g.PerMinute), s.f(s.g.Slope),
+			s.f(s.g.SlopeLow)+" to "+s.f(s.g.SlopeHigh), s.f(s.g.LastThird),
+			s.f(s.g.Noise), EscapeCell(s.g.Trend))
+	}
+	if len(t.rows) == 0 {
+		return
+	}
+	b.WriteString("Growth from the baseline, per minute of real elapsed time:\n\n")
+	b.WriteString(t.String())
+}
+
+// timelineCol is one column of the timeline, shown when some checkpoint
+// has it.
+type timelineCol struct {
+	head string
+	get  func(analyze.TimelineRow) *float64
+	f    func(float64) string
+}
+
+var timelineCols = []timelineCol{
+	{"goroutines>", func(t analyze.TimelineRow) *float64 { return t.Goroutines }, big},
+	{"open fds>", func(t analyze.TimelineRow) *float64 { return t.FDs }, big},
+	{"memory>", func(t analyze.TimelineRow) *float64 { return t.RSS }, bytesHuman},
+	{"streams>", func(t analyze.TimelineRow) *float64 { return t.ActiveStreams }, big},
+	{"rotations>", func(t analyze.TimelineRow) *float64 { return t.Rotations }, big},
+	{"lines>", func(t analyze.TimelineRow) *float64 { return t.Lines }, big},
+}
+
+// writeTimeline writes one row per checkpoint.
+func (r *report) writeTimeline(b *strings.Builder) {
+	b.WriteString("## Timeline\n\n")
+	if len(r.res.Timeline) == 0 {
+		b.WriteString("No checkpoint was recorded.\n\n")
+		return
+	}
+	var cols []timelineCol
+	for _, c := range timelineCols {
+		if r.firstLast(c.get) != nil {
+			cols = append(cols, c)
+		}
+	}
+	head := []string{"#>", "time (UTC)", "elapsed min>"}
+	for _, c := range cols {
+		head = append(head, c.head)
+	}
+	t := newTable(append(head, "health", "remarks")...)
+	for _, row := range r.res.Timeline {
+		cells := []string{strconv.Itoa(row.Index), row.Time.UTC().Format("15:04:05"),
+			minutes(row.Elapsed)}
+		for _, c := range cols {
+			cells = append(cells, optNumWith(c.get(row), c.f))
+		}
+		t.add(append(cells, healthCell(row), r.remarks(row))...)
+	}
+	b.WriteString(t.String())
+}
+
+func optNumWith(f *float64, format func(float64) string) string {
+	if f == nil || math.IsNaN(*f) {
+		return "–"
+	}
+	return format(*f)
+}
+
+// healthCell is "ok", the unhealthy label sets, or a dash when not read.
+func healthCell(row analyze.TimelineRow) string {
+	switch {
+	case row.Healthy == nil:
+		return "–"
+	case *row.Healthy:
+		return "ok"
+	case len(row.Unhealthy) > 0:
+		return "**unhealthy:** " + EscapeCell(strings.Join(row.Unhealthy, ", "))
+	}
+	return "**unhealthy**"
+}
+
+// remarks marks the baseline, the final checkpoint, restarts and errors.
+func (r *report) remarks(row analyze.TimelineRow) string {
+	var out []string
+	if r.base != nil && row.Index == r.base.Index {
+		out = append(out, "baseline")
+	}
+	if r.final != nil && row.Index == r.final.Index && len(r.res.Timeline) > 1 {
+		out = append(out, "final")
+	}
+	for _, rs := range r.res.Restarts {
+		if rs.Index == row.Index {
+			out = append(out, "**target restarted**")
+		}
+	}
+	for _, e := range row.Errors {
+		out = append(out, EscapeCell(e))
+	}
+	return strings.Join(out, "; ")
+}
+
+// chart gathers the goroutine and fd series of the timeline.
+func (r *report) chart() Chart {
+	c := Chart{
+		Title:     "Goroutines and open file descriptors",
+		Baseline:  math.NaN(),
+		WarmupEnd: r.run.Info.Warmup.Minutes(),
+	}
+	gor := Series{Name: "goroutines"}
+	fds := Series{Name: "open file descriptors"}
+	for _, row := range r.res.Timeline {
+		c.Minutes = append(c.Minutes, row.Elapsed/60)
+		gor.Values = append(gor.Values, valueOrNaN(row.Goroutines))
+		fds.Values = append(fds.Values, valueOrNaN(row.FDs))
+	}
+	if r.base != nil {
+		c.Baseline = r.base.Elapsed / 60
+	}
+	for _, s := range []Series{gor, fds} {
+		if hasValue(s.Values) {
+			c.Series = append(c.Series, s)
+		}
+	}
+	return c
+}
+
+func valueOrNaN(f *float64) float64 {
+	if f == nil {
+		return math.NaN()
+	}
+	return *f
+}
+
+func hasValue(vs []float64) bool {
+	for _, v := range vs {
+		if !math.IsNaN(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// writeChart writes the Mermaid charts and links the SVG one.
+func (r *report) writeChart(b *strings.Builder) {
+	b.WriteString("## Chart\n\n")
+	c := r.chart()
+	if len(c.Series) == 0 {
+		b.WriteString("No checkpoint carried goroutines or file descriptors to draw.\n\n")
+		return
+	}
+	b.WriteString("Elapsed minutes since the run started, one point per checkpoint. " +
+		"The same chart with the warm-up shaded and the baseline marked: " +
+		"[chart.svg](chart.svg).\n\n")
+	_ = c.WriteMermaid(b) // a strings.Builder does not fail
+}
+
+// writePhases writes the phases of the goroutine timeline.
+func (r *report) writePhases(b *strings.Builder) {
+	b.WriteString("## Phases\n\n")
+	if len(r.res.Phases) == 0 {
+		b.WriteString("Too few checkpoints to cut the run into phases.\n\n")
+		return
+	}
+	t := newTable("phase", "checkpoints", "from min>", "to min>", "minutes>",
+		"goroutines>", "goroutine growth per minute>")
+	for _, p := range r.res.Phases {
+		t.add(EscapeCell(string(p.Kind)), fmt.Sprintf("%d–%d", p.StartIndex, p.EndIndex),
+			minutes(p.Start), minutes(p.End), minutes(p.End-p.Start),
+			big(p.From)+" → "+big(p.To), signed(p.Rate))
+	}
+	b.WriteString(t.String())
+}
