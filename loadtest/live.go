@@ -1,0 +1,95 @@
+package loadtest
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// LiveState is what the live line shows.
+type LiveState struct {
+	// Phase is "warm-up" before the baseline, "checkpoint" after it, or
+	// any short word for a step ("spawning", "settling").
+	Phase string
+	// Checkpoint counts checkpoints taken, from 1; Total is how many the
+	// run will take.
+	Checkpoint, Total int
+	Elapsed           time.Duration
+	Remaining         time.Duration
+	// Goroutines is the last scraped count; HaveGoroutines says whether
+	// there is one.
+	Goroutines     float64
+	HaveGoroutines bool
+	// Growth is goroutine growth per minute since the baseline; HaveGrowth
+	// says whether two checkpoints allow one.
+	Growth     float64
+	HaveGrowth bool
+}
+
+// Live shows soak progress on a writer (stderr). On a terminal one line is
+// redrawn in place at every Update; elsewhere one plain line is written
+// per new checkpoint, so a CI log stays short.
+type Live struct {
+	w     io.Writer
+	tty   bool
+	last  int  // checkpoint of the last plain line
+	drawn bool // a terminal line is on screen
+}
+
+// NewLive returns a Live writing to w; tty says whether w is a terminal.
+func NewLive(w io.Writer, tty bool) *Live {
+	return &Live{w: w, tty: tty}
+}
+
+// Update shows s.
+func (l *Live) Update(s LiveState) {
+	if l == nil || l.w == nil {
+		return
+	}
+	if l.tty {
+		fmt.Fprintf(l.w, "\r\033[K%s", s.line())
+		l.drawn = true
+		return
+	}
+	if s.Phase == "checkpoint" && s.Checkpoint != l.last {
+		l.last = s.Checkpoint
+		fmt.Fprintln(l.w, s.line())
+	}
+}
+
+// Done ends the live line, so what follows starts on a line of its own.
+func (l *Live) Done() {
+	if l != nil && l.tty && l.drawn {
+		fmt.Fprintln(l.w)
+		l.drawn = false
+	}
+}
+
+func (s LiveState) line() string {
+	var b strings.Builder
+	if s.Phase == "checkpoint" {
+		fmt.Fprintf(&b, "checkpoint %d/%d", s.Checkpoint, s.Total)
+	} else {
+		b.WriteString(s.Phase)
+	}
+	fmt.Fprintf(&b, "  elapsed %s  remaining %s", roundDur(s.Elapsed), roundDur(s.Remaining))
+	if s.HaveGoroutines {
+		fmt.Fprintf(&b, "  goroutines %.0f", s.Goroutines)
+	}
+	if s.HaveGrowth {
+		fmt.Fprintf(&b, "  growth %.2f/min", s.Growth)
+	}
+	return b.String()
+}
+
+// roundDur rounds to the second, or to the millisecond below a second.
+func roundDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return 0
+	}
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Second)
+}
