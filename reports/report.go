@@ -3,7 +3,6 @@ package reports
 import (
 	"fmt"
 	"io"
-	"math"
 	"strings"
 
 	"github.com/logcap/logcap/analyze"
@@ -141,12 +140,4 @@ func (r *report) writeSummary(b *strings.Builder) {
 	for _, p := range r.summaryParagraphs() {
 		b.WriteString(p + "\n\n")
 	}
-}
-
-// optNum formats an optional figure, or a dash when it is missing.
-func optNum(f *float64) string {
-	if f == nil || math.IsNaN(*f) {
-		return "–"
-	}
-	return big(*f)
 }
