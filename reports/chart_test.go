@@ -48,8 +48,8 @@ func TestWriteSVGWellFormed(t *testing.T) {
 			Baseline: 2, WarmupEnd: 2,
 		}, 8},
 		{"missing values", Chart{
-			Minutes: []float64{0, 1, 2},
-			Series:  []Series{{Name: "goroutines", Values: []float64{nan, 5, nan}}},
+			Minutes:  []float64{0, 1, 2},
+			Series:   []Series{{Name: "goroutines", Values: []float64{nan, 5, nan}}},
 			Baseline: nan, WarmupEnd: nan,
 		}, 1},
 		{"one checkpoint", Chart{
