@@ -82,14 +82,23 @@ func summarize(seen map[string]*seqSet) *analyze.Completeness {
 	return c
 }
 
-// seqSet tracks the numbered lines of one container in a bitset.
+// seqSet tracks the numbered lines of one container. A container
+// restarted in place runs a new emitter that counts from 1 again, after
+// the old one wrote its final line: each run of the emitter is an epoch,
+// and the container's figures add up its epochs.
 type seqSet struct {
+	sum       analyze.ContainerLines // closed epochs
+	cur       epoch
+	lastFinal int64 // count in the last final line, -1 before any
+	hasFinal  bool
+}
+
+// epoch is one emitter process: its numbered lines in a bitset.
+type epoch struct {
 	bits     []uint64
 	maxSeq   int64
 	records  int64 // numbered lines, repeats included
 	distinct int64
-	finals   int64
-	emitted  int64 // from the final line
 }
 
 // add reads one captured line of the container named name. A line that
@@ -101,32 +110,52 @@ func (s *seqSet) add(name, line string) {
 		return
 	}
 	if seq, ok := parseSeq(rest); ok {
-		s.mark(seq)
+		s.cur.mark(seq)
 		return
 	}
 	if n, ok := parseFinal(rest); ok {
-		s.finals++
-		s.emitted = n
+		s.final(n)
 	}
 }
 
-func (s *seqSet) mark(seq int64) {
-	s.records++
+// final closes the current epoch with the count its emitter reported. A
+// final line again with nothing since is the same line captured twice.
+func (s *seqSet) final(n int64) {
+	if s.hasFinal && s.cur.records == 0 && n == s.lastFinal {
+		s.sum.Repeated++
+		return
+	}
+	s.close(n)
+	s.hasFinal, s.lastFinal = true, n
+}
+
+// close adds the current epoch, which emitted n lines, to the sum.
+func (s *seqSet) close(n int64) {
+	e := &s.cur
+	s.sum.Emitted += n
+	s.sum.Captured += e.distinct
+	s.sum.Lost += n - e.countUpTo(n)
+	s.sum.Repeated += e.records - e.distinct
+	s.cur = epoch{}
+}
+
+func (e *epoch) mark(seq int64) {
+	e.records++
 	i, bit := seq/64, uint64(1)<<(seq%64)
-	if int(i) >= len(s.bits) {
-		s.bits = slices.Grow(s.bits, int(i)+1-len(s.bits))[:i+1]
+	if int(i) >= len(e.bits) {
+		e.bits = slices.Grow(e.bits, int(i)+1-len(e.bits))[:i+1]
 	}
-	if s.bits[i]&bit == 0 {
-		s.bits[i] |= bit
-		s.distinct++
+	if e.bits[i]&bit == 0 {
+		e.bits[i] |= bit
+		e.distinct++
 	}
-	s.maxSeq = max(s.maxSeq, seq)
+	e.maxSeq = max(e.maxSeq, seq)
 }
 
 // countUpTo returns how many distinct numbers from 1 to n were seen.
-func (s *seqSet) countUpTo(n int64) int64 {
+func (e *epoch) countUpTo(n int64) int64 {
 	var c int64
-	for i, w := range s.bits {
+	for i, w := range e.bits {
 		lo := int64(i) * 64
 		if lo > n {
 			break
@@ -139,20 +168,20 @@ func (s *seqSet) countUpTo(n int64) int64 {
 	return c
 }
 
+// lines returns the container's figures. An epoch still open (no final
+// line captured) counts up to the highest number seen, so lines lost at
+// its very end go unnoticed.
 func (s *seqSet) lines(name string) analyze.ContainerLines {
-	emitted := s.maxSeq
-	if s.finals > 0 {
-		emitted = s.emitted
+	out := s.sum
+	out.Name = name
+	out.FinalSeen = s.hasFinal && s.cur.records == 0
+	if s.cur.records > 0 {
+		open := *s
+		open.close(s.cur.maxSeq)
+		out.Emitted, out.Captured = open.sum.Emitted, open.sum.Captured
+		out.Lost, out.Repeated = open.sum.Lost, open.sum.Repeated
 	}
-	repeated := s.records - s.distinct + max(s.finals-1, 0)
-	return analyze.ContainerLines{
-		Name:      name,
-		Emitted:   emitted,
-		Captured:  s.distinct,
-		Lost:      emitted - s.countUpTo(emitted),
-		Repeated:  repeated,
-		FinalSeen: s.finals > 0,
-	}
+	return out
 }
 
 // parseSeq reads "seq=<n> ..." with n from 1 up to maxSeq.

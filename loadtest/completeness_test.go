@@ -83,6 +83,19 @@ func TestCheckCompleteness(t *testing.T) {
 			},
 		},
 		{
+			name: "restarted in place: two epochs",
+			records: append(append(append(seqs(a, 1, 5), final(a, 5)), seqs(a, 1, 3)...),
+				final(a, 4)),
+			want: []analyze.ContainerLines{
+				{Name: a, Emitted: 9, Captured: 8, Lost: 1, FinalSeen: true},
+			},
+		},
+		{
+			name:    "restarted, second epoch still open",
+			records: append(append(seqs(a, 1, 5), final(a, 5)), seqs(a, 1, 3)...),
+			want:    []analyze.ContainerLines{{Name: a, Emitted: 8, Captured: 8}},
+		},
+		{
 			name:    "no final line: highest seq",
 			records: seqs(a, 1, 5),
 			want:    []analyze.ContainerLines{{Name: a, Emitted: 5, Captured: 5}},
