@@ -12,7 +12,7 @@ const (
 	svgWidth    = 760
 	svgLeft     = 70
 	svgRight    = 24
-	svgTop      = 36
+	svgTop      = 72
 	panelHeight = 180
 	panelGap    = 56
 	svgBottom   = 48
@@ -54,6 +54,8 @@ func (c Chart) WriteSVG(w io.Writer) error {
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="#ffffff"/>`+"\n")
 	fmt.Fprintf(&b, `<text x="%d" y="22" font-size="15" font-weight="bold">%s</text>`+"\n",
 		svgLeft, svgText.Replace(c.Title))
+	fmt.Fprintf(&b, `<text x="%d" y="42" fill="#57606a">%s</text>`+"\n",
+		svgLeft, svgText.Replace(c.legend()))
 	xt := c.xTicks()
 	for i, s := range c.Series {
 		f := frame{x0: xt[0], x1: xt[len(xt)-1], top: float64(svgTop + i*(panelHeight+panelGap))}
@@ -64,6 +66,18 @@ func (c Chart) WriteSVG(w io.Writer) error {
 		return fmt.Errorf("write svg chart: %w", err)
 	}
 	return nil
+}
+
+// legend explains the marks of the panels.
+func (c Chart) legend() string {
+	parts := []string{"one dot per checkpoint"}
+	if !math.IsNaN(c.WarmupEnd) && c.WarmupEnd > 0 {
+		parts = append(parts, "shaded: warm-up")
+	}
+	if !math.IsNaN(c.Baseline) {
+		parts = append(parts, "dashed line: baseline")
+	}
+	return strings.Join(parts, " · ")
 }
 
 // xTicks returns the ticks of the shared time axis.
@@ -120,8 +134,10 @@ func (c Chart) writeWarmup(b *strings.Builder, f frame) {
 	x := min(f.px(c.WarmupEnd), f.px(f.x1))
 	fmt.Fprintf(b, `<rect x="%d" y="%s" width="%s" height="%d" fill="#f6f8fa"/>`+"\n",
 		svgLeft, px(f.top), px(x-svgLeft), panelHeight)
-	fmt.Fprintf(b, `<text x="%d" y="%s" fill="#57606a">warm-up</text>`+"\n",
-		svgLeft+4, px(f.top+14))
+	if x-svgLeft >= 60 {
+		fmt.Fprintf(b, `<text x="%d" y="%s" fill="#57606a">warm-up</text>`+"\n",
+			svgLeft+4, px(f.top+panelHeight-6))
+	}
 }
 
 // writeBaseline marks the baseline checkpoint with a dashed vertical line.
@@ -133,7 +149,7 @@ func (c Chart) writeBaseline(b *strings.Builder, f frame) {
 	fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#8250df" `+
 		`stroke-dasharray="5 4"/>`+"\n", px(x), px(f.top), px(x), px(f.top+panelHeight))
 	fmt.Fprintf(b, `<text x="%s" y="%s" fill="#8250df">baseline</text>`+"\n",
-		px(x+4), px(f.top+28))
+		px(x+4), px(f.top+14))
 }
 
 // writeLine joins the points of a series.
