@@ -20,6 +20,15 @@ type Chart struct {
 	// WarmupEnd is the minute the warm-up ended; shaded before it. Zero or
 	// NaN when there was no warm-up.
 	WarmupEnd float64
+	// Marks are events drawn as vertical lines across every panel, such as
+	// a restart of the target.
+	Marks []Mark
+}
+
+// Mark is an event at one moment of the run.
+type Mark struct {
+	Minute float64
+	Label  string
 }
 
 // Series is one line of a chart: a value per checkpoint, NaN where the

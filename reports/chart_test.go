@@ -78,12 +78,15 @@ func TestWriteSVGWellFormed(t *testing.T) {
 }
 
 func TestWriteSVGMarksBaseline(t *testing.T) {
-	c := Chart{Minutes: []float64{2, 7}, Baseline: 2, WarmupEnd: 2,
+	c := Chart{Minutes: []float64{2, 7}, Baseline: 2, WarmupEnd: 4,
+		Marks:  []Mark{{Minute: 5, Label: "restart <1>"}},
 		Series: []Series{{Name: "goroutines", Values: []float64{1, 2}}}}
 	var b bytes.Buffer
 	require.NoError(t, c.WriteSVG(&b))
 	assert.Contains(t, b.String(), ">baseline</text>")
 	assert.Contains(t, b.String(), ">warm-up</text>")
+	assert.Contains(t, b.String(), ">restart &lt;1&gt;</text>")
+	walkXML(t, b.Bytes())
 }
 
 type failingWriter struct{}

@@ -80,7 +80,7 @@ func fixtureTimeline(s series) []analyze.TimelineRow {
 func fixtureCriteria(gor, fds string, v [5]analyze.Verdict) []analyze.CriterionResult {
 	return []analyze.CriterionResult{
 		{Name: analyze.CritGoroutines, Metric: "go_goroutines", Target: "below 2/min",
-			Result: gor, Verdict: v[0]},
+			Result: gor, Verdict: v[0], First: 58, Last: 61},
 		{Name: analyze.CritPool, Metric: "logcap_streams_active,logcap_stream_pool_capacity",
 			Target: "active = min(55, 50) = 50", Result: "50 at every checkpoint", Verdict: v[1]},
 		{Name: analyze.CritFDs, Metric: "process_open_fds", Target: "below +100 over the run",

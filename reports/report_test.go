@@ -65,8 +65,13 @@ func TestSummaryGolden(t *testing.T) {
 }
 
 func TestChartGolden(t *testing.T) {
-	run, res := failFixture()
-	var b bytes.Buffer
-	require.NoError(t, newReport(run, res).chart().WriteSVG(&b))
-	golden(t, "fail.svg", b.Bytes())
+	for _, f := range fixtures {
+		t.Run(f.name, func(t *testing.T) {
+			run, res := f.make()
+			var b bytes.Buffer
+			require.NoError(t, newReport(run, res).chart().WriteSVG(&b))
+			walkXML(t, b.Bytes())
+			golden(t, f.name+".svg", b.Bytes())
+		})
+	}
 }

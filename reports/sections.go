@@ -77,19 +77,20 @@ func verdictCell(v analyze.Verdict) string {
 // valueRow is one figure of the first-and-last table.
 type valueRow struct {
 	name   string
+	key    string // its name in summary.json
 	get    func(analyze.TimelineRow) *float64
 	format func(float64) string
 }
 
 var valueRows = []valueRow{
-	{"goroutines", func(t analyze.TimelineRow) *float64 { return t.Goroutines }, big},
-	{"open file descriptors", func(t analyze.TimelineRow) *float64 { return t.FDs }, big},
-	{"file descriptor limit", func(t analyze.TimelineRow) *float64 { return t.MaxFDs }, big},
-	{"resident memory", func(t analyze.TimelineRow) *float64 { return t.RSS }, bytesHuman},
-	{"active streams", func(t analyze.TimelineRow) *float64 { return t.ActiveStreams }, big},
-	{"stream pool capacity", func(t analyze.TimelineRow) *float64 { return t.PoolCapacity }, big},
-	{"stream rotations", func(t analyze.TimelineRow) *float64 { return t.Rotations }, big},
-	{"lines captured", func(t analyze.TimelineRow) *float64 { return t.Lines }, big},
+	{"goroutines", "goroutines", func(t analyze.TimelineRow) *float64 { return t.Goroutines }, big},
+	{"open file descriptors", "open_fds", func(t analyze.TimelineRow) *float64 { return t.FDs }, big},
+	{"file descriptor limit", "max_fds", func(t analyze.TimelineRow) *float64 { return t.MaxFDs }, big},
+	{"resident memory", "resident_memory_bytes", func(t analyze.TimelineRow) *float64 { return t.RSS }, bytesHuman},
+	{"active streams", "active_streams", func(t analyze.TimelineRow) *float64 { return t.ActiveStreams }, big},
+	{"stream pool capacity", "pool_capacity", func(t analyze.TimelineRow) *float64 { return t.PoolCapacity }, big},
+	{"stream rotations", "rotations", func(t analyze.TimelineRow) *float64 { return t.Rotations }, big},
+	{"lines captured", "lines", func(t analyze.TimelineRow) *float64 { return t.Lines }, big},
 }
 
 // writeValues writes the first and last values and the trend of each
@@ -249,6 +250,9 @@ func (r *report) chart() Chart {
 	}
 	if r.base != nil {
 		c.Baseline = r.base.Elapsed / 60
+	}
+	for _, rs := range r.res.Restarts {
+		c.Marks = append(c.Marks, Mark{Minute: rs.Elapsed / 60, Label: "target restarted"})
 	}
 	for _, s := range []Series{gor, fds} {
 		if hasValue(s.Values) {

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"strconv"
@@ -24,7 +25,11 @@ func (n Number) MarshalJSON() ([]byte, error) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return []byte("null"), nil
 	}
-	return strconv.AppendFloat(nil, f, 'g', -1, 64), nil
+	// Like encoding/json: plain digits, exponent only for extreme values.
+	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
+		return strconv.AppendFloat(nil, f, 'g', -1, 64), nil
+	}
+	return strconv.AppendFloat(nil, f, 'f', -1, 64), nil
 }
 
 // SummaryJSON is summary.json: the verdict and the figures of report.md for
@@ -47,12 +52,15 @@ type SummaryJSON struct {
 	Engine      string    `json:"engine_version,omitempty"`
 	Host        string    `json:"host"`
 
+	Thresholds   SummaryThresholds    `json:"thresholds"`
 	Criteria     []SummaryCriterion   `json:"criteria"`
 	Liveness     SummaryCriterion     `json:"liveness"`
 	Completeness *SummaryCompleteness `json:"completeness,omitempty"`
 	Goroutines   *SummaryGrowth       `json:"goroutines,omitempty"`
 	FDs          *SummaryGrowth       `json:"open_fds,omitempty"`
 	Memory       *SummaryGrowth       `json:"resident_memory_bytes,omitempty"`
+	Values       map[string]FirstLast `json:"values"`
+	Timeline     []SummaryCheckpoint  `json:"timeline"`
 	Phases       []SummaryPhase       `json:"phases"`
 	Stacks       []SummaryStack       `json:"stacks"`
 	Blocked      []SummaryBlocked     `json:"blocked"`
@@ -60,6 +68,37 @@ type SummaryJSON struct {
 	Projections  SummaryProjections   `json:"projections"`
 	Restarts     []SummaryRestart     `json:"restarts"`
 	Notes        []string             `json:"notes"`
+}
+
+// SummaryThresholds are the thresholds the run was scored with.
+type SummaryThresholds struct {
+	MaxGoroutineGrowth Number   `json:"max_goroutine_growth_per_minute"`
+	MaxFDGrowth        Number   `json:"max_fd_growth"`
+	MinCheckpoints     int      `json:"min_checkpoints"`
+	MinSeconds         Number   `json:"min_duration_seconds"`
+	MaxNoise           Number   `json:"max_noise"`
+	Disabled           []string `json:"disabled"`
+}
+
+// FirstLast is a figure at the baseline and at the final checkpoint.
+type FirstLast struct {
+	Baseline Number `json:"baseline"`
+	Final    Number `json:"final"`
+}
+
+// SummaryCheckpoint is one checkpoint's figures; a missing field was not
+// scraped at that checkpoint.
+type SummaryCheckpoint struct {
+	Index      int       `json:"index"`
+	Time       time.Time `json:"time"`
+	Elapsed    Number    `json:"elapsed_seconds"`
+	Goroutines *Number   `json:"goroutines,omitempty"`
+	FDs        *Number   `json:"open_fds,omitempty"`
+	RSS        *Number   `json:"resident_memory_bytes,omitempty"`
+	Streams    *Number   `json:"active_streams,omitempty"`
+	Rotations  *Number   `json:"rotations,omitempty"`
+	Lines      *Number   `json:"lines,omitempty"`
+	Healthy    *bool     `json:"healthy,omitempty"`
 }
 
 // SummaryCriterion is one criterion as summary.json carries it.
@@ -189,6 +228,9 @@ func Summary(run analyze.Run, res analyze.Result) SummaryJSON {
 		Projections:  summaryProjections(res.Projections),
 		Completeness: summaryCompleteness(res.Completeness),
 	}
+	s.Thresholds = summaryThresholds(res.Settings)
+	s.Values = newReport(run, res).values()
+	s.Timeline = mapSlice(res.Timeline, summaryCheckpoint)
 	s.Criteria = mapSlice(res.Criteria, summaryCriterion)
 	s.Phases = mapSlice(res.Phases, summaryPhase)
 	s.Stacks = mapSlice(res.Stacks, summaryStack)
@@ -197,13 +239,17 @@ func Summary(run analyze.Run, res analyze.Result) SummaryJSON {
 	return s
 }
 
-// marshalSummary encodes the summary as indented JSON with a final newline.
+// marshalSummary encodes the summary as indented JSON with a final newline,
+// leaving <, > and & as they are so a person can read it too.
 func marshalSummary(s SummaryJSON) ([]byte, error) {
-	b, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(s); err != nil {
 		return nil, err
 	}
-	return append(b, '\n'), nil
+	return b.Bytes(), nil
 }
 
 // mapSlice converts every element, giving an empty (not nil) slice so the
@@ -222,6 +268,35 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+func summaryThresholds(c analyze.Criteria) SummaryThresholds {
+	return SummaryThresholds{
+		MaxGoroutineGrowth: Number(c.MaxGoroutineGrowth), MaxFDGrowth: Number(c.MaxFDGrowth),
+		MinCheckpoints: c.MinCheckpoints, MinSeconds: Number(c.MinDuration.Seconds()),
+		MaxNoise: Number(c.MaxNoise), Disabled: nonNil(c.Disabled),
+	}
+}
+
+// values returns the first and last value of each figure of the timeline,
+// keyed by the names of summary.json.
+func (r *report) values() map[string]FirstLast {
+	out := map[string]FirstLast{}
+	for _, v := range valueRows {
+		if fl := r.firstLast(v.get); fl != nil {
+			out[v.key] = FirstLast{Baseline: Number(fl[0]), Final: Number(fl[1])}
+		}
+	}
+	return out
+}
+
+func summaryCheckpoint(t analyze.TimelineRow) SummaryCheckpoint {
+	return SummaryCheckpoint{
+		Index: t.Index, Time: t.Time, Elapsed: Number(t.Elapsed),
+		Goroutines: numPtr(t.Goroutines), FDs: numPtr(t.FDs), RSS: numPtr(t.RSS),
+		Streams: numPtr(t.ActiveStreams), Rotations: numPtr(t.Rotations),
+		Lines: numPtr(t.Lines), Healthy: t.Healthy,
+	}
 }
 
 func summaryCriterion(c analyze.CriterionResult) SummaryCriterion {

@@ -19,7 +19,7 @@ const (
 )
 
 // panelColors are the line colours of successive panels.
-var panelColors = []string{"#1f6feb", "#d1242f", "#1a7f37", "#9a6700"}
+var panelColors = []string{"#1f6feb", "#1a7f37", "#9a6700", "#8250df"}
 
 // svgText escapes s for text and attribute values of SVG.
 var svgText = strings.NewReplacer(
@@ -77,6 +77,9 @@ func (c Chart) legend() string {
 	if !math.IsNaN(c.Baseline) {
 		parts = append(parts, "dashed line: baseline")
 	}
+	if len(c.Marks) > 0 {
+		parts = append(parts, "red dotted: events")
+	}
 	return strings.Join(parts, " · ")
 }
 
@@ -121,6 +124,7 @@ func (c Chart) writePanel(b *strings.Builder, f frame, s Series, xt []float64, c
 	fmt.Fprintf(b, `<path d="M%d %s V%s H%s" fill="none" stroke="#57606a"/>`+"\n",
 		svgLeft, px(f.top), px(bottom), px(right))
 	c.writeBaseline(b, f)
+	c.writeMarks(b, f)
 	writeLine(b, f, xs, ys, color)
 	writeDots(b, f, xs, ys, s.Name, color)
 	b.WriteString("</g>\n")
@@ -148,8 +152,22 @@ func (c Chart) writeBaseline(b *strings.Builder, f frame) {
 	x := f.px(c.Baseline)
 	fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#8250df" `+
 		`stroke-dasharray="5 4"/>`+"\n", px(x), px(f.top), px(x), px(f.top+panelHeight))
-	fmt.Fprintf(b, `<text x="%s" y="%s" fill="#8250df">baseline</text>`+"\n",
-		px(x+4), px(f.top+14))
+	fmt.Fprintf(b, `<text %s y="%s" fill="#8250df">baseline</text>`+"\n",
+		labelX(x), px(f.top+14))
+}
+
+// writeMarks draws each event as a dotted vertical line with its label.
+func (c Chart) writeMarks(b *strings.Builder, f frame) {
+	for _, m := range c.Marks {
+		if math.IsNaN(m.Minute) {
+			continue
+		}
+		x := f.px(m.Minute)
+		fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#cf222e" `+
+			`stroke-dasharray="2 3"/>`+"\n", px(x), px(f.top), px(x), px(f.top+panelHeight))
+		fmt.Fprintf(b, `<text %s y="%s" fill="#cf222e">%s</text>`+"\n",
+			labelX(x), px(f.top+panelHeight-6), svgText.Replace(m.Label))
+	}
 }
 
 // writeLine joins the points of a series.
@@ -172,6 +190,15 @@ func writeDots(b *strings.Builder, f frame, xs, ys []float64, name, color string
 			"</circle>\n", px(f.px(xs[i])), px(f.py(ys[i])), color,
 			num(xs[i]), num(ys[i]), svgText.Replace(name))
 	}
+}
+
+// labelX places a label beside a vertical line at x: to its right, or to
+// its left near the right edge so the label stays inside the chart.
+func labelX(x float64) string {
+	if x > svgWidth-svgRight-120 {
+		return fmt.Sprintf(`x="%s" text-anchor="end"`, px(x-4))
+	}
+	return fmt.Sprintf(`x="%s"`, px(x+4))
 }
 
 // px formats a pixel coordinate with one decimal at most.
