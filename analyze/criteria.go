@@ -24,10 +24,6 @@ type Criteria struct {
 	// MinCheckpoints and MinDuration: a shorter run is INCONCLUSIVE.
 	MinCheckpoints int           `json:"min_checkpoints"`
 	MinDuration    time.Duration `json:"min_duration_ns"`
-	// MaxNoise is the largest goroutine noise (MAD of residuals) a growth
-	// verdict is drawn from, as a multiple of MaxGoroutineGrowth times the
-	// run's minutes; beyond it the criterion is INCONCLUSIVE.
-	MaxNoise float64 `json:"max_noise"`
 	// MemoryLimit in bytes, for the projection; 0 for none.
 	MemoryLimit float64 `json:"memory_limit_bytes"`
 	// BlockedAfter is how long a goroutine of a dump must wait to be
@@ -52,6 +48,8 @@ type MetricNames struct {
 	Rotations     string `json:"rotations"`
 	Lines         string `json:"lines"`
 	Healthy       string `json:"healthy"`
+	// ContainersFollowed stands in for RunInfo.Containers when that is 0.
+	ContainersFollowed string `json:"containers_followed"`
 }
 
 // DefaultCriteria returns DESIGN.md's five criteria with their default
@@ -62,18 +60,18 @@ func DefaultCriteria() Criteria {
 		MaxFDGrowth:        100,
 		MinCheckpoints:     3,
 		MinDuration:        5 * time.Minute,
-		MaxNoise:           1,
 		Metrics: MetricNames{
-			Goroutines:    "go_goroutines",
-			OpenFDs:       "process_open_fds",
-			MaxFDs:        "process_max_fds",
-			ResidentBytes: "process_resident_memory_bytes",
-			StartTime:     "process_start_time_seconds",
-			StreamsActive: "logcap_streams_active",
-			PoolCapacity:  "logcap_stream_pool_capacity",
-			Rotations:     "logcap_rotations_total",
-			Lines:         "logcap_lines_total",
-			Healthy:       "logcap_component_healthy",
+			Goroutines:         "go_goroutines",
+			OpenFDs:            "process_open_fds",
+			MaxFDs:             "process_max_fds",
+			ResidentBytes:      "process_resident_memory_bytes",
+			StartTime:          "process_start_time_seconds",
+			StreamsActive:      "logcap_streams_active",
+			PoolCapacity:       "logcap_stream_pool_capacity",
+			Rotations:          "logcap_rotations_total",
+			Lines:              "logcap_lines_total",
+			Healthy:            "logcap_component_healthy",
+			ContainersFollowed: "logcap_containers_followed",
 		},
 	}
 }
@@ -100,8 +98,6 @@ func RegisterFlags(fs *pflag.FlagSet, c *Criteria) {
 		"fewer checkpoints than this make the verdict INCONCLUSIVE")
 	fs.DurationVar(&c.MinDuration, "min-duration", c.MinDuration,
 		"a run shorter than this (baseline to final) is INCONCLUSIVE")
-	fs.Float64Var(&c.MaxNoise, "max-noise", c.MaxNoise,
-		"goroutine noise allowed, as a multiple of the growth threshold over the run")
 	fs.Var(&bytesValue{&c.MemoryLimit}, "memory-limit",
 		"memory limit for the projection, such as 512MiB (0: none)")
 	fs.DurationVar(&c.BlockedAfter, "blocked-after", c.BlockedAfter,
@@ -126,6 +122,7 @@ func registerMetricFlags(fs *pflag.FlagSet, m *MetricNames) {
 		{"rotations", &m.Rotations},
 		{"lines", &m.Lines},
 		{"healthy", &m.Healthy},
+		{"containers-followed", &m.ContainersFollowed},
 	} {
 		fs.StringVar(f.p, "metric-"+f.name, *f.p, "metric name read for "+f.name)
 	}

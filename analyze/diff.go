@@ -1,10 +1,189 @@
 package analyze
 
-import "github.com/google/pprof/profile"
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/google/pprof/profile"
+)
+
+// stackCount is the count of one stack in a profile.
+type stackCount struct {
+	frames []Frame
+	count  int64
+}
+
+// stackCounts groups the samples of a goroutine profile by stack: function,
+// file and line of every frame, inlined frames included, addresses ignored.
+func stackCounts(p *profile.Profile) map[string]*stackCount {
+	out := map[string]*stackCount{}
+	if p == nil {
+		return out
+	}
+	vi := valueIndex(p)
+	var buf []byte
+	for _, smp := range p.Sample {
+		if vi >= len(smp.Value) {
+			continue
+		}
+		frames := sampleFrames(smp)
+		buf = appendStackKey(buf[:0], frames)
+		k := string(buf)
+		sc := out[k]
+		if sc == nil {
+			sc = &stackCount{frames: frames}
+			out[k] = sc
+		}
+		sc.count += smp.Value[vi]
+	}
+	return out
+}
+
+// appendStackKey appends the identity of a stack: function, file and line
+// of each frame.
+func appendStackKey(b []byte, frames []Frame) []byte {
+	for _, f := range frames {
+		b = append(b, f.Function...)
+		b = append(b, 0)
+		b = append(b, f.File...)
+		b = append(b, 0)
+		b = strconv.AppendInt(b, f.Line, 10)
+		b = append(b, '\n')
+	}
+	return b
+}
+
+// valueIndex is the index of the "goroutine" or "count" sample type, else 0.
+func valueIndex(p *profile.Profile) int {
+	for i, st := range p.SampleType {
+		if st.Type == "goroutine" || st.Type == "goroutines" || st.Unit == "count" {
+			return i
+		}
+	}
+	return 0
+}
+
+// sampleFrames lists a sample's frames innermost first. A location without
+// symbols is named by its address: the one case where a rebuild will not
+// match.
+func sampleFrames(smp *profile.Sample) []Frame {
+	var frames []Frame
+	for _, loc := range smp.Location {
+		if len(loc.Line) == 0 {
+			frames = append(frames, Frame{Function: fmt.Sprintf("0x%x", loc.Address)})
+			continue
+		}
+		for _, ln := range loc.Line {
+			f := Frame{Line: ln.Line}
+			if ln.Function != nil {
+				f.Function, f.File = ln.Function.Name, ln.Function.Filename
+			}
+			frames = append(frames, f)
+		}
+	}
+	return frames
+}
 
 // DiffProfiles returns the goroutine stacks whose count grew from base to
-// final, most growth first. Stacks are grouped by function and file:line of
-// every frame, ignoring addresses, so profiles of two builds still match.
+// final, most growth first (ties by function and location). Stacks are
+// grouped by function and file:line of every frame, ignoring addresses, so
+// profiles of two builds of the same source still match.
 func DiffProfiles(base, final *profile.Profile) []StackGrowth {
-	return nil
+	return diffCounts(stackCounts(base), stackCounts(final))
+}
+
+func diffCounts(base, final map[string]*stackCount) []StackGrowth {
+	var out []StackGrowth
+	for k, f := range final {
+		var b int64
+		if bc := base[k]; bc != nil {
+			b = bc.count
+		}
+		if f.count <= b {
+			continue
+		}
+		fn, loc := namingFrame(f.frames)
+		out = append(out, StackGrowth{Function: fn, Location: loc,
+			Stack: f.frames, Base: b, Final: f.count, Delta: f.count - b})
+	}
+	slices.SortFunc(out, func(a, b StackGrowth) int {
+		return cmp.Or(cmp.Compare(b.Delta, a.Delta),
+			cmp.Compare(a.Function, b.Function), cmp.Compare(a.Location, b.Location),
+			cmp.Compare(stackText(a.Stack), stackText(b.Stack)))
+	})
+	return out
+}
+
+// namingFrame returns the function and file:line of the first frame outside
+// the runtime and sync packages, the one that says what the goroutine was
+// doing; the innermost frame if all are inside.
+func namingFrame(frames []Frame) (string, string) {
+	if len(frames) == 0 {
+		return "?", "?"
+	}
+	pick := frames[0]
+	for _, f := range frames {
+		if !isRuntimeFrame(f.Function) {
+			pick = f
+			break
+		}
+	}
+	return pick.Function, fmt.Sprintf("%s:%d", pick.File, pick.Line)
+}
+
+func isRuntimeFrame(fn string) bool {
+	for _, p := range []string{"runtime.", "internal/", "sync.", "sync/atomic."} {
+		if strings.HasPrefix(fn, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func stackText(frames []Frame) string {
+	var b strings.Builder
+	for _, f := range frames {
+		fmt.Fprintf(&b, "%s %s:%d\n", f.Function, f.File, f.Line)
+	}
+	return b.String()
+}
+
+// ReadGoroutines reads a goroutine profile from path: a pprof protobuf,
+// gzipped or not (debug=0), or a full text dump (debug=2), which it turns
+// into a profile with one sample per stack.
+func ReadGoroutines(path string) (*profile.Profile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read goroutine profile: %w", err)
+	}
+	if looksLikeDump(data) {
+		d, err := ParseDump(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return d.Profile(), nil
+	}
+	if bytes.HasPrefix(data, []byte("goroutine profile:")) {
+		return nil, fmt.Errorf("%s: a debug=1 text profile carries no symbols "+
+			"to match; take debug=0 or debug=2", path)
+	}
+	p, err := profile.ParseData(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a goroutine profile (debug=0) or dump "+
+			"(debug=2): %w", path, err)
+	}
+	return p, nil
+}
+
+// dumpHeader is the first line of a goroutine in a debug=2 dump.
+var dumpHeader = regexp.MustCompile(`^goroutine \d+ `)
+
+func looksLikeDump(data []byte) bool {
+	return dumpHeader.Match(bytes.TrimLeft(data, " \r\n\t"))
 }

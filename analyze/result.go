@@ -69,6 +69,13 @@ type Result struct {
 	// Stacks are the goroutine stacks that grew from the baseline profile
 	// to the final one, most growth first.
 	Stacks []StackGrowth `json:"stacks"`
+	// BaseProfile and FinalProfile are the profiles diffed, relative to
+	// the run directory, for a `go tool pprof -base` command; empty when
+	// fewer than two profiles could be read.
+	BaseProfile  string `json:"base_profile,omitempty"`
+	FinalProfile string `json:"final_profile,omitempty"`
+	// Dump is the debug=2 dump Blocked was read from.
+	Dump string `json:"dump,omitempty"`
 	// Blocked groups goroutines of the final dump blocked longer than the
 	// rotation interval.
 	Blocked []BlockedGroup `json:"blocked"`
@@ -158,7 +165,10 @@ type Growth struct {
 // SeriesGrowth is the trend of one series from the baseline. Rates are per
 // minute of real elapsed time.
 type SeriesGrowth struct {
-	Metric   string  `json:"metric"`
+	Metric string `json:"metric"`
+	// Series is the label set measured, empty for a metric without
+	// labels. With several label sets, Growth holds the worst.
+	Series   string  `json:"series,omitempty"`
 	Baseline float64 `json:"baseline"`
 	Final    float64 `json:"final"`
 	Min      float64 `json:"min"`
@@ -227,9 +237,11 @@ type StackGrowth struct {
 	Base  int64   `json:"base"`
 	Final int64   `json:"final"`
 	Delta int64   `json:"delta"`
-	// Counts is the count at each checkpoint with a profile, in order;
-	// empty when only two profiles were compared.
-	Counts []int64 `json:"counts,omitempty"`
+	// Counts is the count at each checkpoint with a profile, in order, and
+	// Checkpoints the Index of each; both empty when only two profiles
+	// were compared.
+	Counts      []int64 `json:"counts,omitempty"`
+	Checkpoints []int   `json:"checkpoints,omitempty"`
 }
 
 // BlockedGroup is a group of goroutines of a debug=2 dump blocked for longer
@@ -239,6 +251,10 @@ type BlockedGroup struct {
 	Function   string `json:"function"`
 	Location   string `json:"location"`
 	Count      int    `json:"count"`
+	// Baseline is how many goroutines of the baseline dump had the same
+	// wait reason and top frame, blocked or not; a group present at the
+	// baseline is often long-lived by design (an accept loop, say).
+	Baseline int `json:"baseline"`
 	// MaxMinutes is the longest wait in the group.
 	MaxMinutes float64 `json:"max_minutes"`
 	Stack      []Frame `json:"stack"`

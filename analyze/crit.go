@@ -1,0 +1,203 @@
+package analyze
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// scoreCriteria scores the five criteria, liveness and completeness.
+func (s *scorer) scoreCriteria() {
+	s.res.Criteria = []CriterionResult{
+		s.gate(CritGoroutines, s.c.Metrics.Goroutines, s.goroutineGrowth),
+		s.gate(CritPool, s.c.Metrics.StreamsActive+","+s.c.Metrics.PoolCapacity,
+			s.poolSaturation),
+		s.gate(CritFDs, s.c.Metrics.OpenFDs, s.fdGrowth),
+		s.gate(CritHealth, s.c.Metrics.Healthy, s.health),
+		s.gate(CritRotations, s.c.Metrics.Rotations, s.rotationsRising),
+	}
+	s.res.Liveness = s.gate(CritLiveness, s.c.Metrics.Lines, s.liveness)
+	s.res.Completeness = s.completeness()
+	s.memoryGrowth()
+}
+
+// gate runs one criterion unless it is disabled or its metric is missing.
+func (s *scorer) gate(name, metric string, f func(*CriterionResult)) CriterionResult {
+	cr := CriterionResult{Name: name, Metric: metric}
+	switch {
+	case !s.c.Enabled(name):
+		cr.Verdict, cr.Result = Skipped, "disabled"
+	case s.missing(name):
+		cr.Verdict, cr.Result = Inconclusive, "metric missing"
+		cr.Reason = "a metric it needs never appears in the run"
+	default:
+		f(&cr)
+	}
+	return cr
+}
+
+func (s *scorer) missing(crit string) bool {
+	for _, e := range s.errs {
+		if m, ok := e.(*MissingMetricError); ok && m.Criterion == crit {
+			return true
+		}
+	}
+	return false
+}
+
+// goroutineGrowth is criterion 1, judged per label set; the worst wins.
+func (s *scorer) goroutineGrowth(cr *CriterionResult) {
+	thr := s.c.MaxGoroutineGrowth
+	cr.Target = fmt.Sprintf("below %s/min", num(thr))
+	worst := -1
+	for _, ser := range s.goroutines {
+		pts := ser.points(s.mins, s.from)
+		g := growthOf(s.c.Metrics.Goroutines, pts)
+		g.Series = ser.key
+		v, why := judgeGrowth(&g, pts, thr, s.c)
+		if rank(v) > worst || (rank(v) == worst && g.Slope > s.res.Growth.Goroutines.Slope) {
+			worst = rank(v)
+			s.res.Growth.Goroutines = &g
+			cr.Verdict, cr.Reason = v, labelled(ser.key, why)
+			cr.First, cr.Last = g.Baseline, g.Final
+		}
+	}
+	g := s.res.Growth.Goroutines
+	if g != nil {
+		cr.Result = fmt.Sprintf("%s/min (Theil-Sen %s/min, 95%% %s to %s; last third %s/min)",
+			num(g.PerMinute), num(g.Slope), num(g.SlopeLow), num(g.SlopeHigh),
+			num(g.LastThird))
+	}
+}
+
+// fdGrowth is criterion 3: final minus baseline below the threshold.
+func (s *scorer) fdGrowth(cr *CriterionResult) {
+	thr := s.c.MaxFDGrowth
+	cr.Target = fmt.Sprintf("growth below %s over the run", num(thr))
+	worst := -1
+	for _, ser := range s.fds {
+		pts := ser.points(s.mins, s.from)
+		g := growthOf(s.c.Metrics.OpenFDs, pts)
+		g.Series = ser.key
+		g.Trend = trendName(g, thr/max(1, pts[len(pts)-1].x-pts[0].x))
+		v, why := Pass, ""
+		if g.Delta >= thr {
+			v, why = Fail, fmt.Sprintf("grew by %s, from %s to %s", num(g.Delta),
+				num(g.Baseline), num(g.Final))
+		} else if short, w := shortRun(pts, s.c); short {
+			v, why = Inconclusive, "too short: "+w
+		}
+		if rank(v) > worst || (rank(v) == worst && g.Delta > s.res.Growth.FDs.Delta) {
+			worst = rank(v)
+			s.res.Growth.FDs = &g
+			cr.Verdict, cr.Reason = v, labelled(ser.key, why)
+			cr.First, cr.Last = g.Baseline, g.Final
+		}
+	}
+	if g := s.res.Growth.FDs; g != nil {
+		cr.Result = fmt.Sprintf("%s (from %s to %s)", signed(g.Delta), num(g.Baseline),
+			num(g.Final))
+	}
+}
+
+// memoryGrowth measures resident memory, for the projections only.
+func (s *scorer) memoryGrowth() {
+	if len(s.rss) == 0 {
+		return
+	}
+	pts := s.rss[0].points(s.mins, s.from)
+	if len(pts) == 0 {
+		return
+	}
+	g := growthOf(s.c.Metrics.ResidentBytes, pts)
+	g.Trend = "n/a"
+	s.res.Growth.Memory = &g
+}
+
+// health is criterion 4: every label set is 1 at every checkpoint.
+func (s *scorer) health(cr *CriterionResult) {
+	cr.Target = "healthy at every checkpoint"
+	bad := map[string][]int{}
+	badCount, seen := 0, 0
+	for i := range s.cps {
+		h, who := healthAt(s.healthy, i)
+		if h == nil {
+			continue
+		}
+		seen++
+		if !*h {
+			badCount++
+		}
+		for _, k := range who {
+			bad[k] = append(bad[k], s.cps[i].Index)
+		}
+	}
+	cr.First, cr.Last = healthFigure(s.healthy, 0), healthFigure(s.healthy, len(s.cps)-1)
+	cr.Result = fmt.Sprintf("unhealthy at %d of %d checkpoints", badCount, seen)
+	cr.Verdict = Pass
+	if badCount > 0 {
+		cr.Verdict = Fail
+		var parts []string
+		for _, k := range sortedKeys(bad) {
+			parts = append(parts, fmt.Sprintf("%s at %s", k, intList(bad[k])))
+		}
+		cr.Reason = "unhealthy: " + strings.Join(parts, "; ")
+	}
+}
+
+// healthFigure is the number of healthy label sets at checkpoint i.
+func healthFigure(ss []*series, i int) float64 {
+	var n float64
+	for _, s := range ss {
+		if v, ok := s.at(i); ok && v == 1 {
+			n++
+		}
+	}
+	return n
+}
+
+func sortedKeys(m map[string][]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// rank orders verdicts from best to worst.
+func rank(v Verdict) int {
+	switch v {
+	case Fail:
+		return 3
+	case Inconclusive:
+		return 2
+	case Pass:
+		return 1
+	}
+	return 0
+}
+
+func labelled(key, why string) string {
+	if key == "" || why == "" {
+		return why
+	}
+	return key + ": " + why
+}
+
+// num prints a figure with at most two decimals and no trailing zeros.
+func num(v float64) string {
+	s := fmt.Sprintf("%.2f", v)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	if s == "-0" {
+		return "0"
+	}
+	return s
+}
+
+func signed(v float64) string {
+	if v > 0 {
+		return "+" + num(v)
+	}
+	return num(v)
+}

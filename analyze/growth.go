@@ -1,0 +1,101 @@
+package analyze
+
+import (
+	"fmt"
+	"math"
+)
+
+// growthOf measures the trend of one series from its first point (the
+// baseline) to its last, x in minutes.
+func growthOf(metric string, pts []point) SeriesGrowth {
+	g := SeriesGrowth{Metric: metric}
+	if len(pts) == 0 {
+		return g
+	}
+	first, last := pts[0], pts[len(pts)-1]
+	g.Baseline, g.Final = first.y, last.y
+	g.Min, g.Max = first.y, first.y
+	for _, p := range pts {
+		g.Min, g.Max = math.Min(g.Min, p.y), math.Max(g.Max, p.y)
+	}
+	g.Delta = last.y - first.y
+	if span := last.x - first.x; span > 0 {
+		g.PerMinute = g.Delta / span
+	}
+	t := theilSen(pts)
+	g.Slope, g.SlopeLow, g.SlopeHigh, g.Noise = t.slope, t.low, t.high, t.noise
+	g.LastThird = theilSen(lastThird(pts)).slope
+	return g
+}
+
+// shortRun tells whether pts are too few or too short to judge a trend, and
+// why.
+func shortRun(pts []point, c Criteria) (bool, string) {
+	if len(pts) < max(c.MinCheckpoints, 2) {
+		return true, fmt.Sprintf("only %d checkpoints, %d needed", len(pts),
+			max(c.MinCheckpoints, 2))
+	}
+	span := pts[len(pts)-1].x - pts[0].x
+	if span < c.MinDuration.Minutes() {
+		return true, fmt.Sprintf("only %.1f min from baseline to final, %s needed",
+			span, c.MinDuration)
+	}
+	return false, ""
+}
+
+// judgeGrowth applies the goroutine growth rules of docs/VERDICTS.md to one
+// series with threshold thr per minute, and sets g.Trend. The rules, in
+// order:
+//
+//  1. Too few checkpoints or too short a run: INCONCLUSIVE.
+//  2. The last third's Theil-Sen interval lies wholly above thr: FAIL,
+//     still growing.
+//  3. The whole run's interval lies wholly above thr, or final minus
+//     baseline per minute is above thr: FAIL, unless the last third's
+//     slope is at most thr/2 (a plateau), then INCONCLUSIVE.
+//  4. The whole run's interval lies wholly below thr: PASS.
+//  5. Otherwise the interval contains thr: INCONCLUSIVE, too noisy.
+func judgeGrowth(g *SeriesGrowth, pts []point, thr float64, c Criteria) (Verdict, string) {
+	g.Trend = trendName(*g, thr)
+	if short, why := shortRun(pts, c); short {
+		g.Trend = "unclear"
+		return Inconclusive, "too short: " + why
+	}
+	last := theilSen(lastThird(pts))
+	if last.low > thr {
+		return Fail, fmt.Sprintf("still growing: %.2f/min over the last third "+
+			"(95%% interval %.2f to %.2f)", last.slope, last.low, last.high)
+	}
+	if g.SlopeLow > thr || g.PerMinute > thr {
+		if g.LastThird <= thr/2 {
+			g.Trend = "plateau"
+			return Inconclusive, fmt.Sprintf("grew %.2f/min from baseline, then "+
+				"held flat over the last third (%.2f/min): bounded growth or a "+
+				"slow leak; run longer to tell", g.PerMinute, g.LastThird)
+		}
+		return Fail, fmt.Sprintf("growing %.2f/min (95%% interval %.2f to %.2f), "+
+			"%.2f/min from baseline to final", g.Slope, g.SlopeLow, g.SlopeHigh,
+			g.PerMinute)
+	}
+	if g.SlopeHigh < thr {
+		return Pass, ""
+	}
+	g.Trend = "unclear"
+	return Inconclusive, fmt.Sprintf("too noisy: 95%% interval of the slope, "+
+		"%.2f to %.2f/min, contains the threshold %.2f/min",
+		g.SlopeLow, g.SlopeHigh, thr)
+}
+
+// trendName labels a series by its slopes relative to thr.
+func trendName(g SeriesGrowth, thr float64) string {
+	flat := math.Max(thr/4, 1e-9)
+	switch {
+	case g.SlopeLow > flat && g.LastThird <= thr/2 && g.Slope > thr/2:
+		return "plateau"
+	case g.SlopeLow > flat:
+		return "growing"
+	case g.SlopeHigh < -flat:
+		return "declining"
+	}
+	return "flat"
+}

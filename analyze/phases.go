@@ -1,0 +1,184 @@
+package analyze
+
+import (
+	"math"
+	"slices"
+)
+
+// Phase detection cuts the goroutine series into straight segments by binary
+// segmentation: a segment is split where two least-squares lines fit better
+// than one by more than a penalty of splitPenalty * sigma^2 * ln(n), sigma
+// the noise of the series (at least minSigma). A segment is flat when its
+// slope is within thr/4 per minute, or when its rise over its span is within
+// two sigma. A jump between two segments larger than four sigma becomes a
+// phase of its own. Flat segments after growth are plateaus, others stable;
+// a first phase that is not flat and ends in the first third of the run,
+// followed by a flat one, is warm-up.
+const (
+	splitPenalty = 4.0
+	minSigma     = 0.5
+	minSegment   = 2
+)
+
+type segment struct {
+	i, j int // first and last point, inclusive
+}
+
+// phasesOf finds the phases of pts (x in minutes) given the goroutine growth
+// threshold thr per minute. elapsed0 is the elapsed seconds of x = 0 and idx
+// the checkpoint index of each point.
+func phasesOf(pts []point, idx []int, elapsed0, thr float64) []Phase {
+	if len(pts) < 2 {
+		return nil
+	}
+	sigma := math.Max(robustSigma(pts), minSigma)
+	pen := splitPenalty * sigma * sigma * math.Log(float64(len(pts)))
+	segs := splitSegments(pts, segment{0, len(pts) - 1}, pen)
+	var out []Phase
+	for k, s := range segs {
+		if k > 0 {
+			if p, ok := jumpPhase(pts, idx, segs[k-1], s, sigma); ok {
+				out = append(out, p)
+			}
+		}
+		out = append(out, segmentPhase(pts, idx, s, thr, sigma))
+	}
+	for k := range out {
+		out[k].Start = elapsed0 + out[k].Start*60
+		out[k].End = elapsed0 + out[k].End*60
+	}
+	return nameFlat(markWarmup(mergePhases(out)))
+}
+
+func splitSegments(pts []point, s segment, pen float64) []segment {
+	whole := sse(pts[s.i : s.j+1])
+	best, bestK := whole, -1
+	for k := s.i + minSegment - 1; k+minSegment <= s.j; k++ {
+		if v := sse(pts[s.i:k+1]) + sse(pts[k+1:s.j+1]); v < best {
+			best, bestK = v, k
+		}
+	}
+	if bestK < 0 || whole-best <= pen {
+		return []segment{s}
+	}
+	left := splitSegments(pts, segment{s.i, bestK}, pen)
+	return append(left, splitSegments(pts, segment{bestK + 1, s.j}, pen)...)
+}
+
+// sse is the residual sum of squares of the least-squares line through pts.
+func sse(pts []point) float64 {
+	if len(pts) < 3 {
+		return 0
+	}
+	slope, icept := leastSquares(pts)
+	var s float64
+	for _, p := range pts {
+		r := p.y - (icept + slope*p.x)
+		s += r * r
+	}
+	return s
+}
+
+func leastSquares(pts []point) (slope, intercept float64) {
+	n := float64(len(pts))
+	var sx, sy, sxx, sxy float64
+	for _, p := range pts {
+		sx, sy, sxx, sxy = sx+p.x, sy+p.y, sxx+p.x*p.x, sxy+p.x*p.y
+	}
+	den := n*sxx - sx*sx
+	if den == 0 {
+		return 0, sy / n
+	}
+	slope = (n*sxy - sx*sy) / den
+	return slope, (sy - slope*sx) / n
+}
+
+// segmentPhase classifies one segment; Start and End are still in minutes.
+func segmentPhase(pts []point, idx []int, s segment, thr, sigma float64) Phase {
+	seg := pts[s.i : s.j+1]
+	slope, icept := leastSquares(seg)
+	from, to := icept+slope*seg[0].x, icept+slope*seg[len(seg)-1].x
+	span := seg[len(seg)-1].x - seg[0].x
+	p := Phase{StartIndex: idx[s.i], EndIndex: idx[s.j],
+		Start: seg[0].x, End: seg[len(seg)-1].x, Rate: slope,
+		From: round1(from), To: round1(to)}
+	switch {
+	case math.Abs(slope) <= thr/4 || math.Abs(slope*span) <= 2*sigma:
+		p.Kind = PhaseStable
+	case slope > 0:
+		p.Kind = PhaseGrowth
+	default:
+		p.Kind = PhaseDecline
+	}
+	return p
+}
+
+// jumpPhase returns the step between two neighbouring segments when it is
+// larger than four sigma.
+func jumpPhase(pts []point, idx []int, a, b segment, sigma float64) (Phase, bool) {
+	sa, ia := leastSquares(pts[a.i : a.j+1])
+	sb, ib := leastSquares(pts[b.i : b.j+1])
+	pa, pb := pts[a.j], pts[b.i]
+	from, to := ia+sa*pa.x, ib+sb*pb.x
+	if math.Abs(to-from) <= 4*sigma || pb.x <= pa.x {
+		return Phase{}, false
+	}
+	p := Phase{Kind: PhaseGrowth, StartIndex: idx[a.j], EndIndex: idx[b.i],
+		Start: pa.x, End: pb.x, Rate: (to - from) / (pb.x - pa.x),
+		From: round1(from), To: round1(to)}
+	if to < from {
+		p.Kind = PhaseDecline
+	}
+	return p, true
+}
+
+// mergePhases joins neighbours of the same kind.
+func mergePhases(ps []Phase) []Phase {
+	var out []Phase
+	for _, p := range ps {
+		if n := len(out); n > 0 && out[n-1].Kind == p.Kind {
+			q := &out[n-1]
+			q.EndIndex, q.End, q.To = p.EndIndex, p.End, p.To
+			if d := (q.End - q.Start) / 60; d > 0 {
+				q.Rate = (q.To - q.From) / d
+			}
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// markWarmup renames a first non-flat phase that ends in the first third of
+// the run and is followed by a flat phase.
+func markWarmup(ps []Phase) []Phase {
+	if len(ps) < 2 || ps[0].Kind == PhaseStable {
+		return ps
+	}
+	runEnd := ps[len(ps)-1].End
+	third := ps[0].Start + (runEnd-ps[0].Start)/3
+	if ps[0].End <= third && ps[1].Kind == PhaseStable {
+		ps[0].Kind = PhaseWarmup
+	}
+	return ps
+}
+
+// nameFlat turns a flat phase that follows growth into a plateau.
+func nameFlat(ps []Phase) []Phase {
+	grown := false
+	for k := range ps {
+		switch ps[k].Kind {
+		case PhaseGrowth:
+			grown = true
+		case PhaseDecline, PhaseWarmup:
+			grown = false
+		case PhaseStable:
+			if grown {
+				ps[k].Kind = PhasePlateau
+			}
+		}
+	}
+	return slices.Clip(ps)
+}
+
+func round1(v float64) float64 { return math.Round(v*10) / 10 }

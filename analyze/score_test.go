@@ -1,0 +1,120 @@
+package analyze
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 12, 4, 15, 0, 0, 0, time.UTC)
+
+// synth builds a run of n checkpoints one minute apart whose goroutines
+// follow f(minute), with flat fds, a healthy capturer, a saturated pool, and
+// lines and rotations rising.
+func synth(n int, f func(m int) float64) Run {
+	run := Run{Info: RunInfo{RunID: "test", Containers: 10,
+		RotateEvery: 5 * time.Minute, Interval: time.Minute}}
+	for m := range n {
+		run.Checkpoints = append(run.Checkpoints, Checkpoint{
+			Index: m, Time: t0.Add(time.Duration(m) * time.Minute),
+			Elapsed: 120 + float64(m)*60,
+			Metrics: map[string][]Sample{
+				"go_goroutines":                 {{Value: math.Round(f(m))}},
+				"process_open_fds":              {{Value: 40}},
+				"process_max_fds":               {{Value: 1024}},
+				"process_start_time_seconds":    {{Value: 1.7e9}},
+				"logcap_streams_active":         {{Value: 10}},
+				"logcap_stream_pool_capacity":   {{Value: 50}},
+				"logcap_rotations_total":        {{Value: float64(m * 2)}},
+				"logcap_lines_total":            {{Value: float64(1000 + m*500)}},
+				"logcap_component_healthy":      health(1, 1, 1),
+				"process_resident_memory_bytes": {{Value: 30e6}},
+			},
+		})
+	}
+	return run
+}
+
+func health(d, s, p float64) []Sample {
+	return []Sample{
+		{Labels: map[string]string{"component": "discovery"}, Value: d},
+		{Labels: map[string]string{"component": "sink"}, Value: s},
+		{Labels: map[string]string{"component": "pool"}, Value: p},
+	}
+}
+
+func kinds(ps []Phase) string {
+	var k []string
+	for _, p := range ps {
+		k = append(k, string(p.Kind))
+	}
+	return strings.Join(k, ",")
+}
+
+func TestScoreSyntheticSeries(t *testing.T) {
+	noise := rand.New(rand.NewPCG(1, 2))
+	tests := []struct {
+		name    string
+		n       int
+		f       func(m int) float64
+		verdict Verdict
+		phases  string
+	}{
+		{"clean", 31, func(m int) float64 { return 120 + float64(m%2) }, Pass, "stable"},
+		{"steady leak", 31, func(m int) float64 { return 120 + 3*float64(m) }, Fail, "growth"},
+		{"step leak then plateau", 31, func(m int) float64 {
+			if m < 12 {
+				return 120
+			}
+			return 270
+		}, Inconclusive, "stable,growth,plateau"},
+		{"warm-up spike that returns", 31, func(m int) float64 {
+			return 120 + 200*math.Exp(-float64(m)/1.5)
+		}, Pass, "warm-up,stable"},
+		{"noisy but flat", 31, func(int) float64 {
+			return 200 + noise.NormFloat64()*8
+		}, Pass, "stable"},
+		{"too noisy", 31, func(m int) float64 {
+			return 200 + noise.NormFloat64()*80
+		}, Inconclusive, "stable"},
+		{"too short", 2, func(m int) float64 { return 120 + float64(m) }, Inconclusive, ""},
+		{"late leak", 31, func(m int) float64 {
+			return 120 + 6*math.Max(0, float64(m-20))
+		}, Fail, "stable,growth"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Score(synth(tt.n, tt.f), DefaultCriteria())
+			if err != nil {
+				t.Fatalf("Score: %v", err)
+			}
+			if res.Verdict != tt.verdict {
+				t.Errorf("verdict = %s, want %s; reasons %q; growth %+v",
+					res.Verdict, tt.verdict, res.Reasons, *res.Growth.Goroutines)
+			}
+			if tt.phases != "" && kinds(res.Phases) != tt.phases {
+				t.Errorf("phases = %s, want %s (%+v)", kinds(res.Phases), tt.phases, res.Phases)
+			}
+		})
+	}
+}
+
+func TestScoreMissingMetricIsAnError(t *testing.T) {
+	run := synth(10, func(int) float64 { return 100 })
+	for i := range run.Checkpoints {
+		delete(run.Checkpoints[i].Metrics, "logcap_lines_total")
+	}
+	res, err := Score(run, DefaultCriteria())
+	if !errors.Is(err, ErrMissingMetric) {
+		t.Fatalf("err = %v, want ErrMissingMetric", err)
+	}
+	if !strings.Contains(err.Error(), "logcap_lines_total") {
+		t.Errorf("err = %v, want it to name logcap_lines_total", err)
+	}
+	if res.Verdict == Pass {
+		t.Errorf("verdict = PASS with a missing metric")
+	}
+}
