@@ -1,0 +1,109 @@
+package loadtest_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/client"
+
+	"github.com/logcap/logcap/internal/engine/enginetest"
+	"github.com/logcap/logcap/loadtest"
+)
+
+// TestChurnKeepsCount churns 5 containers for 30 s, one operation every
+// 2 s, and samples the running count every half second meanwhile.
+func TestChurnKeepsCount(t *testing.T) {
+	const n = 5
+	cli := enginetest.Client(t)
+	run := newRun(t, cli)
+	ctx := context.Background()
+	spawn := emitterOptions(t, run, n)
+	if _, err := loadtest.Spawn(ctx, cli, spawn); err != nil {
+		t.Fatalf("Spawn: %v", err)
+	}
+
+	sampleCtx, stopSampling := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	var counts []int
+	wg.Go(func() { counts = sampleRunning(sampleCtx, cli, run) })
+
+	stats, err := loadtest.Churn(ctx, cli, loadtest.ChurnOptions{
+		Spawn: spawn, PerMinute: 30, Duration: 30 * time.Second, RestartShare: 0.3, Seed: 1,
+	})
+	stopSampling()
+	wg.Wait()
+	if err != nil {
+		t.Fatalf("Churn: %v (stats %+v)", err, stats)
+	}
+
+	t.Logf("churn stats %+v, %d samples", stats, len(counts))
+	if ops := stats.Replaced + stats.Restarted; ops < 10 || stats.Restarted < 2 {
+		t.Errorf("stats %+v: want >= 10 operations, >= 2 restarts", stats)
+	}
+	if stats.Failed != 0 || stats.Started != 0 {
+		t.Errorf("stats %+v: want no failure and no refill", stats)
+	}
+	for i, c := range counts {
+		if c < n || c > n+1 {
+			t.Errorf("sample %d: %d running, want %d (or %d mid-replacement)", i, c, n, n+1)
+		}
+	}
+	checkListed(t, cli, run, n, nil)
+}
+
+// sampleRunning counts the run's running containers until ctx ends.
+func sampleRunning(ctx context.Context, cli *client.Client, run string) []int {
+	var counts []int
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return counts
+		case <-tick.C:
+		}
+		list, err := loadtest.List(ctx, cli, run)
+		if err != nil {
+			continue
+		}
+		running := 0
+		for _, c := range list {
+			if c.State == "running" {
+				running++
+			}
+		}
+		counts = append(counts, running)
+	}
+}
+
+func TestChurnBadInput(t *testing.T) {
+	good := loadtest.ChurnOptions{
+		Spawn: loadtest.SpawnOptions{Count: 2, RunID: "r1"}, PerMinute: 6,
+	}
+	tests := []struct {
+		name string
+		edit func(*loadtest.ChurnOptions)
+	}{
+		{"no run id", func(o *loadtest.ChurnOptions) { o.Spawn.RunID = "" }},
+		{"no containers", func(o *loadtest.ChurnOptions) { o.Spawn.Count = 0 }},
+		{"zero rate", func(o *loadtest.ChurnOptions) { o.PerMinute = 0 }},
+		{"negative duration", func(o *loadtest.ChurnOptions) { o.Duration = -time.Second }},
+		{"restart share above 1", func(o *loadtest.ChurnOptions) { o.RestartShare = 1.1 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := good
+			tt.edit(&opts)
+			_, err := loadtest.Churn(context.Background(), nil, opts)
+			if !errors.Is(err, loadtest.ErrSpawnInput) {
+				t.Errorf("Churn = %v, want ErrSpawnInput", err)
+			}
+		})
+	}
+	if err := good.Validate(); err != nil {
+		t.Errorf("Validate(good) = %v, want nil", err)
+	}
+}
