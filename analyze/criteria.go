@@ -24,6 +24,10 @@ type Criteria struct {
 	// MinCheckpoints and MinDuration: a shorter run is INCONCLUSIVE.
 	MinCheckpoints int           `json:"min_checkpoints"`
 	MinDuration    time.Duration `json:"min_duration_ns"`
+	// MaxNoise bounds how noisy a goroutine series may be for a verdict:
+	// the width of the 95% interval of its Theil-Sen slope, as a multiple
+	// of MaxGoroutineGrowth. A wider interval is INCONCLUSIVE.
+	MaxNoise float64 `json:"max_noise"`
 	// MemoryLimit in bytes, for the projection; 0 for none.
 	MemoryLimit float64 `json:"memory_limit_bytes"`
 	// BlockedAfter is how long a goroutine of a dump must wait to be
@@ -60,6 +64,7 @@ func DefaultCriteria() Criteria {
 		MaxFDGrowth:        100,
 		MinCheckpoints:     3,
 		MinDuration:        5 * time.Minute,
+		MaxNoise:           2,
 		Metrics: MetricNames{
 			Goroutines:         "go_goroutines",
 			OpenFDs:            "process_open_fds",
@@ -98,6 +103,8 @@ func RegisterFlags(fs *pflag.FlagSet, c *Criteria) {
 		"fewer checkpoints than this make the verdict INCONCLUSIVE")
 	fs.DurationVar(&c.MinDuration, "min-duration", c.MinDuration,
 		"a run shorter than this (baseline to final) is INCONCLUSIVE")
+	fs.Float64Var(&c.MaxNoise, "max-noise", c.MaxNoise,
+		"widest 95% interval of the goroutine slope, in thresholds, that still decides")
 	fs.Var(&bytesValue{&c.MemoryLimit}, "memory-limit",
 		"memory limit for the projection, such as 512MiB (0: none)")
 	fs.DurationVar(&c.BlockedAfter, "blocked-after", c.BlockedAfter,

@@ -53,7 +53,8 @@ func shortRun(pts []point, c Criteria) (bool, string) {
 //  3. The whole run's interval lies wholly above thr, or final minus
 //     baseline per minute is above thr: FAIL, unless the last third's
 //     slope is at most thr/2 (a plateau), then INCONCLUSIVE.
-//  4. The whole run's interval lies wholly below thr: PASS.
+//  4. The whole run's interval lies wholly below thr: PASS, unless the
+//     interval is wider than MaxNoise times thr: INCONCLUSIVE, too noisy.
 //  5. Otherwise the interval contains thr: INCONCLUSIVE, too noisy.
 func judgeGrowth(g *SeriesGrowth, pts []point, thr float64, c Criteria) (Verdict, string) {
 	g.Trend = trendName(*g, thr)
@@ -61,6 +62,18 @@ func judgeGrowth(g *SeriesGrowth, pts []point, thr float64, c Criteria) (Verdict
 		g.Trend = "unclear"
 		return Inconclusive, "too short: " + why
 	}
+	v, why := judgeTrend(g, pts, thr)
+	if v == Pass && c.MaxNoise > 0 && g.SlopeHigh-g.SlopeLow > c.MaxNoise*thr {
+		g.Trend = "unclear"
+		return Inconclusive, fmt.Sprintf("too noisy: 95%% interval of the slope, "+
+			"%.2f to %.2f/min, is wider than %s times the threshold",
+			g.SlopeLow, g.SlopeHigh, num(c.MaxNoise))
+	}
+	return v, why
+}
+
+// judgeTrend applies rules 2 to 5 of judgeGrowth, the noise bound aside.
+func judgeTrend(g *SeriesGrowth, pts []point, thr float64) (Verdict, string) {
 	last := theilSen(lastThird(pts))
 	if last.low > thr {
 		return Fail, fmt.Sprintf("still growing: %.2f/min over the last third "+
