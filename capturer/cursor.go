@@ -1,0 +1,113 @@
+package capturer
+
+import (
+	"fmt"
+	"time"
+)
+
+// ringSize is how many delivered messages a cursor remembers to recognise
+// the repeats a reopened stream sends.
+const ringSize = 1024
+
+// lookback is how far before the newest delivered timestamp a stream
+// reopens. Docker's stdout and stderr copiers can log a line a little out of
+// timestamp order; reopening exactly at the newest timestamp would skip such
+// a line.
+const lookback = time.Second
+
+// mark identifies one delivered message: its Docker timestamp and a hash of
+// its stream and content.
+type mark struct {
+	ns int64
+	h  uint64
+}
+
+// cursor says where a container's capture stands: the Since of the next
+// reopen, and which messages after it were already delivered.
+type cursor struct {
+	ring    [ringSize]mark
+	next    int   // where the next mark goes
+	n       int   // marks held
+	newest  int64 // newest timestamp delivered
+	evicted int64 // newest timestamp of a mark that left the ring
+
+	replay      map[mark]int // repeats still expected after a reopen
+	replayUntil int64        // beyond this timestamp nothing repeats
+}
+
+// delivered records the messages of a line the sink has taken.
+func (c *cursor) delivered(marks []mark) {
+	for _, mk := range marks {
+		if mk.ns == 0 {
+			continue
+		}
+		if c.n == ringSize {
+			c.evicted = max(c.evicted, c.ring[c.next].ns)
+		} else {
+			c.n++
+		}
+		c.ring[c.next] = mk
+		c.next = (c.next + 1) % ringSize
+		c.newest = max(c.newest, mk.ns)
+	}
+}
+
+// since returns the Since of the next reopen in Unix nanoseconds, 0 for the
+// whole log. oldestPending is the first piece of a line cut off by the
+// reopen, or 0.
+func (c *cursor) since(oldestPending int64) int64 {
+	if c.newest == 0 {
+		return oldestPending
+	}
+	s := c.newest - int64(lookback)
+	if oldestPending != 0 && oldestPending < s {
+		s = oldestPending
+	}
+	return max(s, c.evicted+1)
+}
+
+// reopen arms the cursor to drop the repeats of the stream about to open.
+func (c *cursor) reopen() {
+	c.replay = nil
+	if c.n == 0 {
+		return
+	}
+	c.replay = make(map[mark]int, c.n)
+	for i := range c.n {
+		c.replay[c.ring[i]]++
+	}
+	c.replayUntil = c.newest + int64(lookback)
+}
+
+// repeat says whether m was delivered before the last reopen, and if so
+// consumes it.
+func (c *cursor) repeat(mk mark) bool {
+	if c.replay == nil || mk.ns == 0 {
+		return false
+	}
+	if mk.ns > c.replayUntil {
+		c.replay = nil
+		return false
+	}
+	left := c.replay[mk]
+	if left == 0 {
+		return false
+	}
+	if left == 1 {
+		delete(c.replay, mk)
+	} else {
+		c.replay[mk] = left - 1
+	}
+	if len(c.replay) == 0 {
+		c.replay = nil
+	}
+	return true
+}
+
+// sinceParam formats Unix nanoseconds as the API's Since ("" for all).
+func sinceParam(ns int64) string {
+	if ns <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d.%09d", ns/1e9, ns%1e9)
+}
