@@ -32,14 +32,14 @@ type metrics struct {
 
 func newMetrics(p *pool, h *health) *metrics {
 	m := &metrics{
-		reg:        prometheus.NewRegistry(),
-		active:     gauge("logcap_streams_active", "Log streams open now."),
-		capacity:   gauge("logcap_stream_pool_capacity", "Slots in the stream pool."),
-		followed:   gauge("logcap_containers_followed", "Containers with a follower."),
-		rotations:  counter("logcap_rotations_total", "Streams closed and reopened on schedule."),
-		lines:      counter("logcap_lines_total", "Lines written to the sink."),
-		bytes:      counter("logcap_bytes_total", "Bytes of line text written to the sink."),
-		truncated:  counter("logcap_lines_truncated_total", "Lines cut at --max-line-bytes."),
+		reg:       prometheus.NewRegistry(),
+		active:    gauge("logcap_streams_active", "Log streams open now."),
+		capacity:  gauge("logcap_stream_pool_capacity", "Slots in the stream pool."),
+		followed:  gauge("logcap_containers_followed", "Containers with a follower."),
+		rotations: counter("logcap_rotations_total", "Streams closed and reopened on schedule."),
+		lines:     counter("logcap_lines_total", "Lines written to the sink."),
+		bytes:     counter("logcap_bytes_total", "Bytes of line text written to the sink."),
+		truncated: counter("logcap_lines_truncated_total", "Lines cut at --max-line-bytes."),
 		duplicates: counter("logcap_boundary_duplicates_dropped_total",
 			"Messages repeated after a reopen and dropped."),
 		streamErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
