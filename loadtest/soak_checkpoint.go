@@ -1,0 +1,141 @@
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/logcap/logcap/analyze"
+)
+
+// scrapeAttempts is how many times a checkpoint tries /metrics before the
+// target counts as lost.
+const scrapeAttempts = 3
+
+// checkpoint takes checkpoint i: metrics, the goroutine profile, the full
+// dump when dump is set, then one synced line in checkpoints.jsonl. Only a
+// target that no longer answers /metrics stops the run; a failed profile
+// is recorded in the checkpoint's errors.
+func (s *soak) checkpoint(ctx context.Context, i int, dump bool) error {
+	now := time.Now()
+	cp := analyze.Checkpoint{
+		Index:   i,
+		Time:    now.UTC(),
+		Elapsed: now.Sub(s.start).Seconds(),
+	}
+
+	metrics, err := s.scrape(ctx)
+	if err != nil && !errors.Is(err, ErrMissingMetric) {
+		return err
+	}
+	cp.Metrics = metrics
+	if err != nil {
+		cp.Errors = append(cp.Errors, err.Error())
+		s.log.Warn("checkpoint scrape incomplete", "checkpoint", i, "err", err)
+	}
+
+	s.profiles(ctx, &cp, dump)
+	if err := analyze.AppendCheckpoint(filepath.Join(s.dir, analyze.CheckpointsFile), cp); err != nil {
+		return err
+	}
+	s.taken = i + 1
+	if v, ok := Value(metrics, s.opts.Criteria.Metrics.Goroutines); ok {
+		s.gor.observe(v, now)
+	}
+	s.live("checkpoint")
+	return nil
+}
+
+// scrape reads /metrics, trying again a short while later when the target
+// does not answer. ctx ending is returned as it is.
+func (s *soak) scrape(ctx context.Context) (map[string][]analyze.Sample, error) {
+	pause := min(time.Second, s.opts.Interval/4)
+	var last error
+	for range scrapeAttempts {
+		m, _, err := s.scraper.Metrics(ctx, s.names)
+		if err == nil || errors.Is(err, ErrMissingMetric) {
+			return m, err
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		last = err
+		s.log.Warn("scrape failed", "err", err)
+		if err := sleep(ctx, pause); err != nil {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("%w: %d scrapes in a row failed: %w", ErrTargetLost, scrapeAttempts, last)
+}
+
+// profiles fetches the goroutine profile, and the dump when asked, into
+// pprof/ and names them in cp.
+func (s *soak) profiles(ctx context.Context, cp *analyze.Checkpoint, dump bool) {
+	rel := fmt.Sprintf("pprof/%03d.pb.gz", cp.Index)
+	if err := s.scraper.Profile(ctx, 0, filepath.Join(s.dir, rel)); err != nil {
+		cp.Errors = append(cp.Errors, "goroutine profile: "+err.Error())
+		s.log.Warn("goroutine profile failed", "checkpoint", cp.Index, "err", err)
+	} else {
+		cp.Profile = rel
+	}
+	if !dump {
+		return
+	}
+	rel = fmt.Sprintf("pprof/%03d.txt", cp.Index)
+	if err := s.scraper.Profile(ctx, 2, filepath.Join(s.dir, rel)); err != nil {
+		cp.Errors = append(cp.Errors, "goroutine dump: "+err.Error())
+		s.log.Warn("goroutine dump failed", "checkpoint", cp.Index, "err", err)
+	} else {
+		cp.Dump = rel
+	}
+}
+
+// settle gives the target time to capture the last lines of stopped
+// containers: it polls the lines counter until it stops rising (and no
+// stream is active, when that is scraped), or limit passes.
+func (s *soak) settle(ctx context.Context, limit time.Duration) {
+	m := s.opts.Criteria.Metrics
+	names := sortedNames([]string{m.Lines, m.StreamsActive})
+	deadline := time.Now().Add(limit)
+	prev, still := -1.0, 0
+	for time.Now().Before(deadline) {
+		got, _, err := s.scraper.Metrics(ctx, names)
+		lines, ok := Value(got, m.Lines)
+		if err != nil && !ok {
+			s.log.Warn("settle: cannot read the lines counter", "err", err)
+			return
+		}
+		active, haveActive := Value(got, m.StreamsActive)
+		if lines == prev {
+			still++
+		} else {
+			still = 0
+		}
+		if still >= 1 && haveActive && active == 0 || still >= 4 {
+			s.log.Info("capture settled", "lines", lines)
+			return
+		}
+		prev = lines
+		if sleep(ctx, settlePoll) != nil {
+			return
+		}
+	}
+	s.log.Warn("lines still rising when the settle time ran out", "limit", limit)
+}
+
+// settlePoll is how often settle reads the lines counter.
+const settlePoll = 500 * time.Millisecond
+
+// sleep waits for d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

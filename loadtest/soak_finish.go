@@ -1,0 +1,124 @@
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/logcap/logcap/analyze"
+	"github.com/logcap/logcap/reports"
+)
+
+// settleLimit bounds the wait for the last lines after the containers
+// stopped.
+const settleLimit = 30 * time.Second
+
+// teardown ends the churn, stops the containers and lets the capturer
+// catch their final lines (after a run that ended normally only), stops
+// the child capturer, and removes the run's containers. It runs on a
+// fresh context, since the run's may be cancelled, and only once.
+func (s *soak) teardown(normal bool) {
+	if s.tornDown {
+		return
+	}
+	s.tornDown = true
+	s.opts.Live.Done()
+	ctx, cancel := context.WithTimeout(context.Background(), teardownTimeout)
+	defer cancel()
+
+	if s.load != nil {
+		if err := s.load.stopChurn(); err != nil {
+			s.note("churn failed: %v", err)
+		}
+		if normal && len(s.load.names) > 0 {
+			s.stopAndSettle(ctx)
+		}
+	}
+	if s.child != nil {
+		if err := s.child.Stop(childGrace); err != nil {
+			s.note("capturer did not stop cleanly: %v", err)
+		}
+	}
+	if s.load != nil {
+		if err := s.load.cleanup(ctx); err != nil {
+			s.teardownErr = fmt.Errorf("remove containers of run %s: %w", s.opts.RunID, err)
+		}
+	}
+	if s.scraper != nil {
+		s.scraper.Close()
+	}
+}
+
+// stopAndSettle stops the containers and waits for their last lines.
+func (s *soak) stopAndSettle(ctx context.Context) {
+	s.live("stopping")
+	if err := s.load.stop(ctx); err != nil {
+		s.note("stopping containers: %v", err)
+	}
+	if s.scraper != nil {
+		s.live("settling")
+		s.settle(ctx, settleLimit)
+	}
+	s.opts.Live.Done()
+}
+
+// note records a remark for the report and logs it.
+func (s *soak) note(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	s.notes = append(s.notes, msg)
+	s.log.Warn(msg)
+}
+
+// finish checks completeness, scores what was collected and writes the
+// report. runErr is how the run ended; it is returned joined with any
+// later failure.
+func (s *soak) finish(runErr error) (Outcome, error) {
+	out := Outcome{Dir: s.dir}
+	s.info.EndedAt = time.Now().UTC()
+	s.info.Incomplete = runErr != nil
+	if runErr == nil {
+		s.completeness()
+	}
+	if err := analyze.WriteRunInfo(s.dir, s.info); err != nil {
+		return out, errors.Join(runErr, err, s.teardownErr)
+	}
+	if s.taken == 0 {
+		return out, errors.Join(runErr, s.teardownErr)
+	}
+
+	run, err := analyze.ReadRun(s.dir)
+	if err != nil {
+		return out, errors.Join(runErr, err, s.teardownErr)
+	}
+	res, scoreErr := analyze.Score(run, s.opts.Criteria)
+	res.Notes = append(res.Notes, s.notes...)
+	if err := reports.Write(s.dir, run, res); err != nil {
+		return out, errors.Join(runErr, scoreErr, err, s.teardownErr)
+	}
+	out.Report = filepath.Join(s.dir, reports.ReportFile)
+	out.Result = res
+	return out, errors.Join(runErr, scoreErr, s.teardownErr)
+}
+
+// completeness checks the sink of the built-in capturer against the
+// emitters' numbered lines, into run.json. An external target's sink is
+// unknown, so it is not checked.
+func (s *soak) completeness() {
+	if !s.opts.Builtin() || s.load == nil || len(s.load.names) == 0 {
+		return
+	}
+	prefix := strings.TrimSuffix(ContainerName(s.opts.RunID, 1), "001")
+	c, err := CheckCompletenessFile(filepath.Join(s.dir, SinkFile), prefix, s.load.names)
+	if errors.Is(err, fs.ErrNotExist) {
+		c, err = CheckCompleteness(strings.NewReader(""), prefix, s.load.names)
+	}
+	if err != nil {
+		s.note("completeness not checked: %v", err)
+		return
+	}
+	s.info.Completeness = c
+}

@@ -1,0 +1,129 @@
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/client"
+
+	"github.com/logcap/logcap/internal/engine"
+)
+
+// load is the engine side of a soak: the spawned containers of its run id
+// and the churn that keeps replacing them.
+type load struct {
+	cli     *client.Client
+	version string
+	opts    SoakOptions
+	log     *slog.Logger
+	names   []string // containers spawned at the start
+
+	// The churn goroutine is owned by load: stopChurn cancels it and
+	// waits for it to return.
+	churnCancel context.CancelFunc
+	churnDone   chan struct{}
+	churnStats  ChurnStats
+	churnErr    error
+}
+
+func newLoad(ctx context.Context, opts SoakOptions, log *slog.Logger) (*load, error) {
+	cli, err := engine.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v, err := cli.ServerVersion(ctx)
+	if err != nil {
+		_ = cli.Close()
+		return nil, fmt.Errorf("engine version: %w", err)
+	}
+	return &load{cli: cli, version: v.Version, opts: opts, log: log}, nil
+}
+
+// spawn starts the containers. Spawn removes what it started when it
+// fails; the soak's teardown removes anything left with the run id.
+func (l *load) spawn(ctx context.Context) error {
+	list, err := Spawn(ctx, l.cli, l.opts.spawnOptions())
+	if err != nil {
+		return fmt.Errorf("spawn: %w", err)
+	}
+	for _, c := range list {
+		l.names = append(l.names, c.Name)
+	}
+	return nil
+}
+
+// startChurn starts the churn goroutine when a churn rate is set.
+func (l *load) startChurn(ctx context.Context) {
+	if l.opts.Churn <= 0 {
+		return
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	l.churnCancel, l.churnDone = cancel, make(chan struct{})
+	opts := ChurnOptions{
+		Spawn:        l.opts.spawnOptions(),
+		PerMinute:    l.opts.Churn,
+		RestartShare: l.opts.RestartShare,
+		Logger:       l.log,
+	}
+	go func() {
+		defer close(l.churnDone)
+		l.churnStats, l.churnErr = Churn(ctx, l.cli, opts)
+	}()
+}
+
+// stopChurn ends the churn and waits for it. It returns the churn's error.
+func (l *load) stopChurn() error {
+	if l.churnCancel == nil {
+		return nil
+	}
+	l.churnCancel()
+	<-l.churnDone
+	l.churnCancel = nil
+	l.log.Info("churn stopped", "replaced", l.churnStats.Replaced,
+		"restarted", l.churnStats.Restarted, "failed", l.churnStats.Failed)
+	return l.churnErr
+}
+
+// stop stops every container of the run (SIGTERM, so each emitter writes
+// its final line) without removing them, a few at a time.
+func (l *load) stop(ctx context.Context) error {
+	list, err := List(ctx, l.cli, l.opts.RunID)
+	if err != nil {
+		return err
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	sem := make(chan struct{}, removeConcurrency)
+	timeout := int(stopTimeout.Seconds())
+	for _, c := range list {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			err := l.cli.ContainerStop(ctx, c.ID, container.StopOptions{Timeout: &timeout})
+			if err != nil && !client.IsErrNotFound(err) {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("stop %s: %w", c.Name, err))
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// cleanup removes every container of the run and closes the client.
+func (l *load) cleanup(ctx context.Context) error {
+	removed, err := Cleanup(ctx, l.cli, l.opts.RunID, false)
+	l.log.Info("containers removed", "run", l.opts.RunID, "removed", len(removed))
+	if cerr := l.cli.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -1,0 +1,367 @@
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/pprof"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/logcap/logcap/analyze"
+)
+
+// fakeTarget serves scripted capturer metrics that change with every
+// scrape of /metrics, and the test process's real goroutine profiles.
+type fakeTarget struct {
+	mu      sync.Mutex
+	scrapes int // /metrics requests served, the readiness probe included
+	start   float64
+	lines   float64
+	rotates float64
+	gor     float64
+	// omit names a metric never served.
+	omit string
+	// restartAt is the scrape at which the target comes back restarted:
+	// a new start time, counters from 0, fewer goroutines.
+	restartAt int
+	// after runs after scrape n is served, outside the lock.
+	after func(n int)
+}
+
+func (f *fakeTarget) serveMetrics(w http.ResponseWriter, _ *http.Request) {
+	f.mu.Lock()
+	f.scrapes++
+	n := f.scrapes
+	if n == f.restartAt {
+		f.start += 120
+		f.lines, f.rotates, f.gor = 0, 0, 30
+	}
+	f.lines += 100
+	f.rotates += 2
+	text := f.text()
+	f.mu.Unlock()
+
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	_, _ = w.Write([]byte(text))
+	if f.after != nil {
+		f.after(n)
+	}
+}
+
+func (f *fakeTarget) text() string {
+	var b strings.Builder
+	add := func(name, typ, labels string, v float64) {
+		if name == f.omit {
+			return
+		}
+		fmt.Fprintf(&b, "# TYPE %s %s\n%s%s %g\n", name, typ, name, labels, v)
+	}
+	add("go_goroutines", "gauge", "", f.gor)
+	add("process_open_fds", "gauge", "", 20)
+	add("process_max_fds", "gauge", "", 1024)
+	add("process_resident_memory_bytes", "gauge", "", 20<<20)
+	add("process_start_time_seconds", "gauge", "", f.start)
+	add("logcap_streams_active", "gauge", "", 10)
+	add("logcap_stream_pool_capacity", "gauge", "", 50)
+	add("logcap_containers_followed", "gauge", "", 10)
+	add("logcap_rotations_total", "counter", "", f.rotates)
+	add("logcap_lines_total", "counter", "", f.lines)
+	if f.omit != "logcap_component_healthy" {
+		b.WriteString("# TYPE logcap_component_healthy gauge\n")
+		for _, c := range []string{"discovery", "pool", "sink"} {
+			fmt.Fprintf(&b, "logcap_component_healthy{component=%q} 1\n", c)
+		}
+	}
+	return b.String()
+}
+
+// serve starts the fake target on a loopback httptest server.
+func (f *fakeTarget) serve(t *testing.T) *httptest.Server {
+	t.Helper()
+	if f.start == 0 {
+		f.start = float64(time.Now().Unix() - 60)
+	}
+	if f.gor == 0 {
+		f.gor = 50
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/metrics", f.serveMetrics)
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// fastCriteria lets a run of a second or two be scored.
+func fastCriteria() analyze.Criteria {
+	c := analyze.DefaultCriteria()
+	c.MinDuration = 0
+	c.MinCheckpoints = 3
+	return c
+}
+
+func targetOptions(t *testing.T, target string) SoakOptions {
+	t.Helper()
+	return SoakOptions{
+		Dir:      filepath.Join(t.TempDir(), "run"),
+		RunID:    "rtest-soak",
+		Target:   target,
+		Warmup:   200 * time.Millisecond,
+		Interval: 200 * time.Millisecond,
+		Duration: 1400 * time.Millisecond,
+		Criteria: fastCriteria(),
+		Info:     analyze.RunInfo{Version: "test", Commit: "abc"},
+	}
+}
+
+func readRun(t *testing.T, dir string) analyze.Run {
+	t.Helper()
+	run, err := analyze.ReadRun(dir)
+	require.NoError(t, err)
+	return run
+}
+
+func requireFiles(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		_, err := os.Stat(filepath.Join(dir, n))
+		require.NoError(t, err, "run directory holds %s", n)
+	}
+}
+
+func TestSoakTargetPass(t *testing.T) {
+	f := &fakeTarget{}
+	srv := f.serve(t)
+	opts := targetOptions(t, srv.URL)
+
+	out, err := Soak(context.Background(), opts)
+	require.NoError(t, err)
+	require.Equal(t, analyze.Pass, out.Result.Verdict, "reasons: %v", out.Result.Reasons)
+	require.Equal(t, filepath.Join(opts.Dir, "report.md"), out.Report)
+
+	run := readRun(t, opts.Dir)
+	n := len(run.Checkpoints)
+	require.GreaterOrEqual(t, n, 6, "a checkpoint every 200ms from 200ms to 1.4s")
+	requireFiles(t, opts.Dir, "run.json", "checkpoints.jsonl", "report.md", "summary.json",
+		"pprof/000.pb.gz", "pprof/000.txt", fmt.Sprintf("pprof/%03d.txt", n-1))
+	for i, cp := range run.Checkpoints {
+		require.Equal(t, i, cp.Index)
+		require.NotEmpty(t, cp.Profile, "checkpoint %d has a profile", i)
+		require.Equal(t, i == 0 || i == n-1, cp.Dump != "", "dump at baseline and final only")
+		require.Empty(t, cp.Errors)
+	}
+	require.Equal(t, "rtest-soak", run.Info.RunID)
+	require.Equal(t, "test", run.Info.Version)
+	require.False(t, run.Info.Builtin)
+	require.False(t, run.Info.Incomplete)
+	require.Nil(t, run.Info.Completeness, "no completeness for an external sink")
+	require.False(t, run.Info.EndedAt.IsZero())
+}
+
+func TestSoakTargetMissingMetric(t *testing.T) {
+	f := &fakeTarget{omit: "go_goroutines"}
+	srv := f.serve(t)
+	opts := targetOptions(t, srv.URL)
+
+	out, err := Soak(context.Background(), opts)
+	require.ErrorIs(t, err, analyze.ErrMissingMetric)
+	require.ErrorContains(t, err, "go_goroutines")
+	require.NotEqual(t, analyze.Pass, out.Result.Verdict)
+	require.NotEmpty(t, out.Report, "report written")
+
+	run := readRun(t, opts.Dir)
+	require.NotEmpty(t, run.Checkpoints)
+	for _, cp := range run.Checkpoints {
+		require.Len(t, cp.Errors, 1)
+		require.Contains(t, cp.Errors[0], "go_goroutines")
+	}
+}
+
+func TestSoakTargetRestarts(t *testing.T) {
+	f := &fakeTarget{restartAt: 5}
+	srv := f.serve(t)
+	opts := targetOptions(t, srv.URL)
+
+	out, err := Soak(context.Background(), opts)
+	require.NoError(t, err)
+	require.Len(t, out.Result.Restarts, 1, "restart detected")
+	require.Equal(t, analyze.Inconclusive, out.Result.Verdict, "reasons: %v", out.Result.Reasons)
+	require.NotEmpty(t, out.Report)
+}
+
+func TestSoakTargetDies(t *testing.T) {
+	f := &fakeTarget{}
+	dead := make(chan struct{})
+	var once sync.Once
+	f.after = func(n int) {
+		if n == 4 { // the probe and three checkpoints
+			once.Do(func() { close(dead) })
+		}
+	}
+	srv := f.serve(t)
+	t.Cleanup(func() { once.Do(func() { close(dead) }) })
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		<-dead
+		srv.Close()
+	}()
+	defer func() { <-closed }()
+	opts := targetOptions(t, srv.URL)
+
+	out, err := Soak(context.Background(), opts)
+	require.ErrorIs(t, err, ErrTargetLost)
+	require.NotEmpty(t, out.Report, "report written from what was collected")
+
+	run := readRun(t, opts.Dir)
+	require.Len(t, run.Checkpoints, 3)
+	require.True(t, run.Info.Incomplete)
+	require.True(t, out.Result.Incomplete)
+}
+
+func TestSoakInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := &fakeTarget{after: func(n int) {
+		if n == 3 { // the probe and two checkpoints
+			cancel()
+		}
+	}}
+	srv := f.serve(t)
+	opts := targetOptions(t, srv.URL)
+
+	out, err := Soak(ctx, opts)
+	require.ErrorIs(t, err, ErrInterrupted)
+	require.NotEmpty(t, out.Report)
+	require.True(t, out.Result.Incomplete)
+
+	run := readRun(t, opts.Dir)
+	require.True(t, run.Info.Incomplete)
+	require.LessOrEqual(t, len(run.Checkpoints), 2)
+	report, err := os.ReadFile(out.Report)
+	require.NoError(t, err)
+	require.Contains(t, strings.ToLower(string(report)), "interrupted")
+}
+
+func TestSoakTargetNeverAnswers(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	opts := targetOptions(t, srv.URL)
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+
+	out, err := Soak(ctx, opts)
+	require.Error(t, err)
+	require.Empty(t, out.Report, "nothing to report without a checkpoint")
+	require.Less(t, time.Since(start), 5*time.Second)
+}
+
+func TestSoakValidate(t *testing.T) {
+	base := func() SoakOptions {
+		return SoakOptions{
+			Target: "http://127.0.0.1:1", Warmup: time.Second, Interval: time.Second,
+			Duration: time.Minute, MaxStreams: 50, RotateEvery: time.Minute,
+		}
+	}
+	tests := []struct {
+		name   string
+		change func(*SoakOptions)
+		want   string
+	}{
+		{"valid", func(*SoakOptions) {}, ""},
+		{"zero interval", func(o *SoakOptions) { o.Interval = 0 }, "interval"},
+		{"duration not above warm-up", func(o *SoakOptions) { o.Duration = time.Second }, "duration"},
+		{"negative warm-up", func(o *SoakOptions) { o.Warmup = -time.Second }, "warm-up"},
+		{"no capturer", func(o *SoakOptions) { o.Target = "" }, "capturer"},
+		{"bad target", func(o *SoakOptions) { o.Target = "localhost:80" }, "target url"},
+		{"bad pprof", func(o *SoakOptions) { o.Pprof = "nope" }, "pprof url"},
+		{"churn without containers", func(o *SoakOptions) { o.Churn = 5 }, "churn"},
+		{"restart share", func(o *SoakOptions) { o.RestartShare = 2 }, "restart share"},
+		{"bad run id", func(o *SoakOptions) { o.RunID = "Bad ID" }, "run id"},
+		{"builtin needs streams", func(o *SoakOptions) {
+			o.Target, o.Capturer, o.MaxStreams = "", "/bin/logcap", 0
+		}, "max streams"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := base()
+			tt.change(&o)
+			err := o.Validate()
+			if tt.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, ErrSoakInput)
+			require.ErrorContains(t, err, tt.want)
+		})
+	}
+}
+
+func TestSoakBadInputWritesNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	opts := SoakOptions{Dir: dir, Target: "http://127.0.0.1:1", Interval: 0,
+		Duration: time.Minute}
+
+	_, err := Soak(context.Background(), opts)
+	require.ErrorIs(t, err, ErrSoakInput)
+	_, statErr := os.Stat(dir)
+	require.True(t, errors.Is(statErr, os.ErrNotExist), "no run directory made")
+}
+
+func TestSoakRefusesUsedDir(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "run.json"), []byte("{}"), 0o644))
+	opts := targetOptions(t, "http://127.0.0.1:1")
+	opts.Dir = dir
+
+	_, err := Soak(context.Background(), opts)
+	require.ErrorIs(t, err, ErrSoakInput)
+	b, err := os.ReadFile(filepath.Join(dir, "run.json"))
+	require.NoError(t, err)
+	require.Equal(t, "{}", string(b), "earlier run untouched")
+}
+
+func TestSchedule(t *testing.T) {
+	t0 := time.Date(2026, 12, 4, 15, 0, 0, 0, time.UTC)
+	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+	tests := []struct {
+		name          string
+		base, end     float64
+		interval      time.Duration
+		wantOffsetsSe []float64
+	}{
+		{"even", 120, 600, 120 * time.Second, []float64{120, 240, 360, 480, 600}},
+		{"uneven end", 120, 550, 120 * time.Second, []float64{120, 240, 360, 480, 550}},
+		{"last one too close to end", 120, 605, 120 * time.Second,
+			[]float64{120, 240, 360, 480, 605}},
+		{"baseline after end", 130, 120, time.Second, []float64{130}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := schedule(at(tt.base), at(tt.end), tt.interval)
+			var secs []float64
+			for _, g := range got {
+				secs = append(secs, g.Sub(t0).Seconds())
+			}
+			require.Equal(t, tt.wantOffsetsSe, secs)
+		})
+	}
+}
+
+func TestCriteriaMetrics(t *testing.T) {
+	got := criteriaMetrics(analyze.DefaultCriteria())
+	require.Contains(t, got, "go_goroutines")
+	require.Contains(t, got, "logcap_component_healthy")
+	require.Contains(t, got, "process_start_time_seconds")
+	require.IsIncreasing(t, got)
+}
