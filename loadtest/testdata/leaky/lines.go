@@ -96,6 +96,9 @@ func (f *follower) message(kind string, msg []byte) {
 		f.cur.partial[kind] = p
 	}
 	body, ended := strings.CutSuffix(text, "\n")
+	if f.tty {
+		body = strings.TrimSuffix(body, "\r") // a terminal ends lines with CR LF
+	}
 	if room := f.c.cfg.maxLineBytes - len(p.line); len(body) > room {
 		body, p.cut = body[:max(room, 0)], true
 	}
