@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/logcap/logcap/analyze"
@@ -168,7 +169,8 @@ func failFixture() (analyze.Run, analyze.Result) {
 				File: "/src/capturer/follower.go", Line: 142},
 		},
 		Base: 2, Final: 602, Delta: 600,
-		Counts: []int64{2, 52, 102, 152, 202, 252, 302, 352, 402, 452, 502, 552, 602},
+		Counts:      []int64{2, 52, 102, 152, 202, 252, 302, 352, 402, 452, 502, 552, 602},
+		Checkpoints: []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12},
 	}
 	timer := analyze.StackGrowth{
 		Function: "time.Sleep", Location: "capturer/backoff.go:37",
@@ -190,7 +192,8 @@ func failFixture() (analyze.Run, analyze.Result) {
 		Timeline: tl,
 		Growth: analyze.Growth{
 			Goroutines: &analyze.SeriesGrowth{Metric: "go_goroutines", Baseline: 60,
-				Final: 660, Min: 60, Max: 660, Delta: 600, PerMinute: 10, Slope: 10,
+				Series: `instance="capturer"`,
+				Final:  660, Min: 60, Max: 660, Delta: 600, PerMinute: 10, Slope: 10,
 				SlopeLow: 9.8, SlopeHigh: 10.2, LastThird: 10, Noise: 0, Trend: "growing"},
 			FDs: &analyze.SeriesGrowth{Metric: "process_open_fds", Baseline: 30, Final: 150,
 				Min: 30, Max: 150, Delta: 120, PerMinute: 2, Slope: 2, SlopeLow: 2,
@@ -200,9 +203,12 @@ func failFixture() (analyze.Run, analyze.Result) {
 			{Kind: analyze.PhaseGrowth, StartIndex: 0, EndIndex: 12, Start: 120, End: 3720,
 				Rate: 10, From: 60, To: 660},
 		},
-		Stacks: []analyze.StackGrowth{leak, timer},
+		Stacks:       []analyze.StackGrowth{leak, timer},
+		BaseProfile:  "pprof/000.pb.gz",
+		FinalProfile: "pprof/012.pb.gz",
+		Dump:         "pprof/012.txt",
 		Blocked: []analyze.BlockedGroup{{WaitReason: "IO wait", Function: leak.Function,
-			Location: leak.Location, Count: 540, MaxMinutes: 55, Stack: leak.Stack}},
+			Location: leak.Location, Count: 540, Baseline: 2, MaxMinutes: 55, Stack: leak.Stack}},
 		PerStream: analyze.PerStream{Streams: 50, Rotations: 600, LeakedGoroutines: 600,
 			NewFDs: 120, PerStream: ptr(12.0), PerRotation: ptr(1.0), PerNewFD: ptr(5.0)},
 		Projections: analyze.Projections{GoroutinesPerHour: 600, GoroutinesPerDay: 14400,
@@ -243,8 +249,8 @@ func inconclusiveFixture() (analyze.Run, analyze.Result) {
 	res := analyze.Result{
 		Verdict: analyze.Inconclusive,
 		Reasons: []string{
-			"The run lasted 3m from baseline to final; at least 5m is needed.",
-			"Goroutines are too noisy (noise 6) to tell growth from chance.",
+			"goroutines: too short: only 1.0 min from baseline to final, 5m0s needed",
+			"the target restarted 1 time(s) during the run",
 		},
 		Criteria: fixtureCriteria("2.67/min (noisy)", "+2", [5]analyze.Verdict{in, p, p, p,
 			analyze.Skipped}),
@@ -254,9 +260,10 @@ func inconclusiveFixture() (analyze.Run, analyze.Result) {
 		Duration: 3 * time.Minute, Checkpoints: 4,
 		Timeline: tl,
 		Growth: analyze.Growth{
-			Goroutines: &analyze.SeriesGrowth{Metric: "go_goroutines", Baseline: 58,
-				Final: 66, Min: 58, Max: 75, Delta: 8, PerMinute: 2.67, Slope: 1.5,
-				SlopeLow: -7, SlopeHigh: 9, LastThird: 5, Noise: 6, Trend: "unclear"},
+			Goroutines: &analyze.SeriesGrowth{Metric: "go_goroutines", Baseline: 61,
+				Final: 66, Min: 61, Max: 66, Delta: 5, PerMinute: 5, Slope: 5,
+				SlopeLow: math.NaN(), SlopeHigh: math.NaN(), LastThird: math.NaN(),
+				Noise: math.NaN(), Trend: "unclear"},
 		},
 		Restarts: []analyze.Restart{{Index: 2, Elapsed: 180,
 			Before: start.Add(-time.Second), After: start.Add(170 * time.Second)}},

@@ -17,8 +17,12 @@ const (
 )
 
 // profilePair returns the baseline and final profile paths, relative to the
-// run directory, or nil when the run has fewer than two profiles.
+// run directory, or nil when the run has fewer than two profiles. The
+// pair analyze diffed wins; else the first and last of the checkpoints.
 func (r *report) profilePair() []string {
+	if r.res.BaseProfile != "" && r.res.FinalProfile != "" {
+		return []string{r.res.BaseProfile, r.res.FinalProfile}
+	}
 	var first, last string
 	for _, cp := range r.run.Checkpoints {
 		if cp.Profile == "" {
@@ -75,14 +79,7 @@ func (r *report) writeStacks(b *strings.Builder) {
 func writeStackDetail(b *strings.Builder, n int, s analyze.StackGrowth, pair []string) {
 	fmt.Fprintf(b, "<details><summary>%d. +%d at %s (%s)</summary>\n\n", n, s.Delta,
 		htmlEscape(s.Function), htmlEscape(s.Location))
-	if len(s.Counts) > 0 {
-		counts := make([]string, len(s.Counts))
-		for i, c := range s.Counts {
-			counts[i] = fmt.Sprint(c)
-		}
-		fmt.Fprintf(b, "Count at each checkpoint with a profile: %s.\n\n",
-			strings.Join(counts, " → "))
-	}
+	writeStackCounts(b, s)
 	b.WriteString("```text\n")
 	for _, f := range s.Stack {
 		fmt.Fprintf(b, "%s\n    %s:%d\n", f.Function, f.File, f.Line)
@@ -93,6 +90,32 @@ func writeStackDetail(b *strings.Builder, n int, s analyze.StackGrowth, pair []s
 			focusPattern(s.Function), pair[0], pair[1])
 	}
 	b.WriteString("</details>\n\n")
+}
+
+// writeStackCounts writes a stack's count at each checkpoint with a
+// profile, as a small table when the checkpoints are known.
+func writeStackCounts(b *strings.Builder, s analyze.StackGrowth) {
+	if len(s.Counts) == 0 {
+		return
+	}
+	if len(s.Checkpoints) != len(s.Counts) {
+		counts := make([]string, len(s.Counts))
+		for i, c := range s.Counts {
+			counts[i] = fmt.Sprint(c)
+		}
+		fmt.Fprintf(b, "Count at each checkpoint with a profile: %s.\n\n",
+			strings.Join(counts, " → "))
+		return
+	}
+	head := []string{"checkpoint"}
+	row := []string{"goroutines"}
+	for i, c := range s.Counts {
+		head = append(head, fmt.Sprintf("%d>", s.Checkpoints[i]))
+		row = append(row, fmt.Sprint(c))
+	}
+	t := newTable(head...)
+	t.add(row...)
+	b.WriteString(t.String())
 }
 
 // focusPattern is a pprof -focus regexp that matches exactly function, safe
@@ -116,9 +139,13 @@ func (r *report) blockedAfter() time.Duration {
 	return 5 * time.Minute
 }
 
-// finalDump returns the last full goroutine dump of the run, or "".
+// finalDump returns the dump Blocked was read from, else the last full
+// goroutine dump of the run, or "".
 func (r *report) finalDump() string {
-	dump := ""
+	dump := r.res.Dump
+	if dump != "" {
+		return dump
+	}
 	for _, cp := range r.run.Checkpoints {
 		if cp.Dump != "" {
 			dump = cp.Dump
@@ -141,12 +168,15 @@ func (r *report) writeBlocked(b *strings.Builder) {
 		return
 	}
 	fmt.Fprintf(b, "From %s, grouped by wait reason and function:\n\n", CodeCell(dump))
-	t := newTable("goroutines>", "wait reason", "longest wait (min)>", "function", "location")
+	t := newTable("goroutines>", "at baseline>", "wait reason", "longest wait (min)>",
+		"function", "location")
 	for _, g := range r.res.Blocked {
-		t.add(fmt.Sprint(g.Count), EscapeCell(g.WaitReason), num(g.MaxMinutes),
-			CodeCell(g.Function), CodeCell(g.Location))
+		t.add(fmt.Sprint(g.Count), fmt.Sprint(g.Baseline), EscapeCell(g.WaitReason),
+			num(g.MaxMinutes), CodeCell(g.Function), CodeCell(g.Location))
 	}
 	b.WriteString(t.String())
+	b.WriteString("A group already as large at the baseline is often long-lived by " +
+		"design (an accept loop, say); one that grew since is a leak suspect.\n\n")
 }
 
 // writePerStream writes the leak arithmetic.

@@ -133,26 +133,40 @@ func isAlnum(c rune) bool {
 }
 
 // writeVerdictRules says how the verdict is reached, with the thresholds
-// this run was scored with.
+// this run was scored with. docs/VERDICTS.md has the rules in full.
 func (r *report) writeVerdictRules(b *strings.Builder) {
 	s := r.res.Settings
 	b.WriteString("## How the verdict is reached\n\n")
 	b.WriteString("Growth is measured from the baseline, the first checkpoint after " +
-		"the warm-up, per minute of real elapsed time. Each criterion is scored " +
-		"PASS, FAIL or INCONCLUSIVE; a switched-off criterion is skipped.\n\n")
-	fmt.Fprintf(b, "- **FAIL** when any criterion fails: goroutine growth per minute "+
-		"of %s or more, file descriptors up by %s or more over the run, an unhealthy "+
-		"checkpoint, an unsaturated stream pool, rotations that stop, or lines that "+
-		"stop rising.\n", num(s.MaxGoroutineGrowth), num(s.MaxFDGrowth))
+		"the warm-up, per minute of real elapsed time, with a Theil-Sen slope and " +
+		"its 95% interval over the whole run and over its last third. Each " +
+		"criterion is scored PASS, FAIL or INCONCLUSIVE; one switched off is " +
+		"skipped.\n\n")
+	fmt.Fprintf(b, "- **FAIL** when any criterion, liveness or completeness fails: "+
+		"goroutines clearly growing by %s or more per minute (the interval above it, "+
+		"or the growth from baseline above it with the last third still rising), file "+
+		"descriptors up by %s or more over the run, an unhealthy checkpoint, a stream "+
+		"pool below saturation, rotations or lines that stop rising, lines lost or "+
+		"repeated.\n", num(s.MaxGoroutineGrowth), num(s.MaxFDGrowth))
 	fmt.Fprintf(b, "- **INCONCLUSIVE** when nothing fails but the run cannot decide: "+
-		"fewer than %d checkpoints, less than %s from baseline to final, or "+
-		"goroutines too noisy (noise above %s times the growth threshold over the run).\n",
-		s.MinCheckpoints, durCell(s.MinDuration), num(s.MaxNoise))
+		"fewer than %d checkpoints or less than %s from baseline to final, a slope "+
+		"interval that contains the threshold or is wider than %s times it (too "+
+		"noisy), growth that levelled off (a plateau: run longer), a metric that "+
+		"never appeared, or a restart of the target.\n",
+		s.MinCheckpoints, durOr(s.MinDuration, "0s"), num(s.MaxNoise))
 	b.WriteString("- **PASS** otherwise.\n\n")
 	if len(s.Disabled) > 0 {
 		fmt.Fprintf(b, "Switched off for this run: %s.\n\n",
 			EscapeCell(strings.Join(s.Disabled, ", ")))
 	}
 	fmt.Fprintf(b, "An interrupted run is marked INCOMPLETE and scored on what it "+
-		"measured. The rules in full: [docs/VERDICTS.md](%s).\n", VerdictsURL)
+		"recorded. The rules in full: [docs/VERDICTS.md](%s).\n", VerdictsURL)
+}
+
+// durOr formats d, or returns alt when d is not positive.
+func durOr(d time.Duration, alt string) string {
+	if d <= 0 {
+		return alt
+	}
+	return span(d)
 }

@@ -27,8 +27,8 @@ func (r *report) summaryParagraphs() []string {
 			out = append(out, s)
 		}
 	}
-	add(growthSentence("Goroutines", g.Goroutines, r.minutes(), num))
-	add(growthSentence("Open file descriptors", g.FDs, r.minutes(), num))
+	add(growthSentence("Goroutines", g.Goroutines, r.minutes(), num) + r.goroutineLimit())
+	add(growthSentence("Open file descriptors", g.FDs, r.minutes(), num) + r.fdLimit())
 	add(growthSentence("Resident memory", g.Memory, r.minutes(), bytesHuman))
 	add(r.healthSentence())
 	add(r.livenessSentence())
@@ -58,16 +58,45 @@ func growthSentence(name string, g *analyze.SeriesGrowth, mins float64,
 	default:
 		s = fmt.Sprintf("%s stayed at %s", name, format(g.Final))
 	}
-	s += fmt.Sprintf(" over %s minutes from the baseline", num(math.Round(mins*10)/10))
+	m := num(math.Round(mins*10) / 10)
+	unit := "minutes"
+	if m == "1" {
+		unit = "minute"
+	}
+	s += fmt.Sprintf(" over %s %s from the baseline", m, unit)
 	if g.Delta != 0 {
 		s += fmt.Sprintf(", %s per minute", format(g.PerMinute))
 	}
 	if g.Max > math.Max(g.Baseline, g.Final) {
 		s += fmt.Sprintf(" (peak %s)", format(g.Max))
 	}
-	s += fmt.Sprintf(". The Theil-Sen slope is %s per minute (95%% interval %s to %s)",
-		format(g.Slope), format(g.SlopeLow), format(g.SlopeHigh))
+	if math.IsNaN(g.SlopeLow) || math.IsNaN(g.SlopeHigh) {
+		s += ". Too few points for a Theil-Sen interval"
+	} else {
+		s += fmt.Sprintf(". The Theil-Sen slope is %s per minute (95%% interval %s to %s)",
+			format(g.Slope), format(g.SlopeLow), format(g.SlopeHigh))
+	}
 	return s + "; " + lastThird(g.LastThird, format) + "."
+}
+
+// goroutineLimit compares goroutine growth per minute with criterion 1.
+func (r *report) goroutineLimit() string {
+	g, s := r.res.Growth.Goroutines, r.res.Settings
+	if g == nil || !s.Enabled(analyze.CritGoroutines) || s.MaxGoroutineGrowth <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" Criterion 1 wants goroutine growth per minute below %s.",
+		num(s.MaxGoroutineGrowth))
+}
+
+// fdLimit compares the file descriptor growth with criterion 3.
+func (r *report) fdLimit() string {
+	g, s := r.res.Growth.FDs, r.res.Settings
+	if g == nil || !s.Enabled(analyze.CritFDs) || s.MaxFDGrowth <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" Criterion 3 wants them up by less than %s over the run; they "+
+		"moved %s.", num(s.MaxFDGrowth), signed(g.Delta))
 }
 
 // lastThird says whether the end of the run still moves.
@@ -195,9 +224,9 @@ func (r *report) restartSentence() string {
 		return ""
 	}
 	return fmt.Sprintf("The target restarted %s during the run, first before checkpoint %d "+
-		"(%s minutes in): its counters reset and its goroutines started over, so the "+
-		"figures across a restart do not describe one process.",
-		times(len(rs)), rs[0].Index, minutes(rs[0].Elapsed))
+		"(%s minutes in): its counters reset and its goroutines started over. Growth "+
+		"is measured from checkpoint %d, the first of the last process.",
+		times(len(rs)), rs[0].Index, minutes(rs[0].Elapsed), rs[len(rs)-1].Index)
 }
 
 // completenessSentence sums up lost and repeated lines.

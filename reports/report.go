@@ -55,16 +55,22 @@ type report struct {
 	base, final *analyze.TimelineRow
 }
 
+// newReport finds the baseline: the first checkpoint, or after a restart
+// of the target the first checkpoint of the last process, as analyze
+// measures growth from there.
 func newReport(run analyze.Run, res analyze.Result) *report {
 	r := &report{run: run, res: res}
-	for i := range res.Timeline {
-		if res.Timeline[i].Minutes >= 0 {
-			r.base = &res.Timeline[i]
-			break
-		}
+	n := len(res.Timeline)
+	if n == 0 {
+		return r
 	}
-	if n := len(res.Timeline); n > 0 {
-		r.final = &res.Timeline[n-1]
+	r.base, r.final = &res.Timeline[0], &res.Timeline[n-1]
+	if k := len(res.Restarts); k > 0 {
+		for i := range res.Timeline {
+			if res.Timeline[i].Index == res.Restarts[k-1].Index {
+				r.base = &res.Timeline[i]
+			}
+		}
 	}
 	return r
 }
@@ -106,12 +112,22 @@ func (r *report) writeHeader(b *strings.Builder) {
 			"before it stopped.\n\n", span(r.res.Duration), span(info.Duration))
 	}
 	for _, reason := range r.res.Reasons {
-		fmt.Fprintf(b, "- %s\n", EscapeCell(reason))
+		fmt.Fprintf(b, "- %s\n", reasonLine(reason))
 	}
 	if len(r.res.Reasons) > 0 {
 		b.WriteString("\n")
 	}
 	b.WriteString(r.scope() + "\n\n")
+}
+
+// reasonLine writes a reason of the verdict; one that starts with a
+// criterion's name ("goroutines: too short") gets the criterion's title.
+func reasonLine(reason string) string {
+	name, rest, ok := strings.Cut(reason, ": ")
+	if _, known := criterionTitles[name]; ok && known {
+		return "**" + criterionTitle(name) + "**: " + EscapeCell(rest)
+	}
+	return capitalize(EscapeCell(reason))
 }
 
 // scope is the one line that says what was measured and for how long.

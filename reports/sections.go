@@ -97,7 +97,7 @@ var valueRows = []valueRow{
 // growing series.
 func (r *report) writeValues(b *strings.Builder) {
 	b.WriteString("## First and last values\n\n")
-	t := newTable("figure", "baseline>", "final>", "change>")
+	t := newTable("figure", "first checkpoint>", "last checkpoint>", "change>")
 	for _, v := range valueRows {
 		fl := r.firstLast(v.get)
 		if fl == nil {
@@ -137,7 +137,11 @@ func (r *report) writeTrends(b *strings.Builder) {
 		if s.g == nil {
 			continue
 		}
-		t.add(s.name, s.f(s.g.PerMinute), s.f(s.g.Slope),
+		name := s.name
+		if s.g.Series != "" {
+			name += " " + CodeCell(s.g.Series)
+		}
+		t.add(name, s.f(s.g.PerMinute), s.f(s.g.Slope),
 			s.f(s.g.SlopeLow)+" to "+s.f(s.g.SlopeHigh), s.f(s.g.LastThird),
 			s.f(s.g.Noise), EscapeCell(s.g.Trend))
 	}

@@ -80,10 +80,10 @@ type SummaryThresholds struct {
 	Disabled           []string `json:"disabled"`
 }
 
-// FirstLast is a figure at the baseline and at the final checkpoint.
+// FirstLast is a figure at the first and at the last checkpoint.
 type FirstLast struct {
-	Baseline Number `json:"baseline"`
-	Final    Number `json:"final"`
+	First Number `json:"first"`
+	Last  Number `json:"last"`
 }
 
 // SummaryCheckpoint is one checkpoint's figures; a missing field was not
@@ -284,7 +284,7 @@ func (r *report) values() map[string]FirstLast {
 	out := map[string]FirstLast{}
 	for _, v := range valueRows {
 		if fl := r.firstLast(v.get); fl != nil {
-			out[v.key] = FirstLast{Baseline: Number(fl[0]), Final: Number(fl[1])}
+			out[v.key] = FirstLast{First: Number(fl[0]), Last: Number(fl[1])}
 		}
 	}
 	return out
