@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -209,4 +210,25 @@ func ParseBytes(s string) (float64, error) {
 		return 0, fmt.Errorf("size %q: want a number of bytes such as 512MiB", s)
 	}
 	return v * mult, nil
+}
+
+// RunCriteria returns c changed by the criteria flags recorded in a run's
+// RunInfo.Flags (keys with or without leading dashes), except those for
+// which keep reports true (flags given on the command line), so a run is
+// re-scored by the thresholds it ran with unless told otherwise. Recorded
+// keys that are not criteria flags are ignored; a bad value is an error.
+func RunCriteria(c Criteria, recorded map[string]string, keep func(flag string) bool) (Criteria, error) {
+	c.Disabled = slices.Clone(c.Disabled)
+	fs := pflag.NewFlagSet("recorded", pflag.ContinueOnError)
+	RegisterFlags(fs, &c)
+	for _, k := range slices.Sorted(maps.Keys(recorded)) {
+		name := strings.TrimLeft(k, "-")
+		if fs.Lookup(name) == nil || (keep != nil && keep(name)) {
+			continue
+		}
+		if err := fs.Set(name, recorded[k]); err != nil {
+			return c, fmt.Errorf("run.json flag --%s=%q: %w", name, recorded[k], err)
+		}
+	}
+	return c, nil
 }

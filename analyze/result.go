@@ -12,6 +12,9 @@ type Run struct {
 	Info RunInfo `json:"info"`
 	// Checkpoints is checkpoints.jsonl in file order, which is Index order.
 	Checkpoints []Checkpoint `json:"checkpoints"`
+	// Notes are what ReadRun had to say about the files (a torn last
+	// line, say); Score copies them into Result.Notes.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Verdict is the outcome of a run or of one criterion.

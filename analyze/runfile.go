@@ -1,7 +1,6 @@
 package analyze
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -37,11 +36,18 @@ func ReadRun(dir string) (Run, error) {
 		return run, fmt.Errorf("open checkpoints: %w", err)
 	}
 	defer f.Close()
-	cps, err := ReadCheckpoints(f)
+	cps, torn, err := ReadCheckpoints(f)
 	if err != nil {
 		return run, fmt.Errorf("%s: %w", filepath.Join(dir, CheckpointsFile), err)
 	}
+	if len(cps) == 0 {
+		return run, fmt.Errorf("%s: %w", filepath.Join(dir, CheckpointsFile), ErrNoCheckpoints)
+	}
 	run.Checkpoints = cps
+	if torn {
+		run.Notes = append(run.Notes, "the last line of checkpoints.jsonl was torn "+
+			"(the writer was killed) and is ignored")
+	}
 	return run, nil
 }
 
@@ -57,42 +63,54 @@ func readRunInfo(path string) (RunInfo, error) {
 	return info, nil
 }
 
-// ReadCheckpoints reads JSON lines of checkpoints. Blank lines are skipped;
-// a torn last line (no trailing newline, not valid JSON) is dropped; any
-// other bad line is an error naming its line number.
-func ReadCheckpoints(r io.Reader) ([]Checkpoint, error) {
+// ReadCheckpoints reads JSON lines of checkpoints. Blank lines are skipped.
+// A last line without its newline that is not valid JSON was torn by a
+// killed writer: it is dropped and torn is true. Any other bad line, an
+// Index that does not increase, or an elapsed time that goes backwards is
+// an error naming its line number.
+func ReadCheckpoints(r io.Reader) (cps []Checkpoint, torn bool, err error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("read checkpoints: %w", err)
+		return nil, false, fmt.Errorf("read checkpoints: %w", err)
 	}
-	var cps []Checkpoint
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
-	torn := len(data) > 0 && data[len(data)-1] != '\n'
-	for n := 1; sc.Scan(); n++ {
-		line := bytes.TrimSpace(sc.Bytes())
+	lines := bytes.Split(data, []byte{'\n'})
+	for n, line := range lines {
+		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
 			continue
 		}
 		var cp Checkpoint
 		if err := json.Unmarshal(line, &cp); err != nil {
-			if torn && !bytes.Contains(data[len(data)-len(sc.Bytes())-0:], []byte{'\n'}) {
-				break
+			if n == len(lines)-1 {
+				return cps, true, nil
 			}
-			return nil, fmt.Errorf("line %d: %w", n, err)
+			return nil, false, fmt.Errorf("line %d: %w", n+1, err)
 		}
-		if err := checkCheckpoint(cp, len(cps)); err != nil {
-			return nil, fmt.Errorf("line %d: %w", n, err)
+		if err := checkOrder(cps, cp); err != nil {
+			return nil, false, fmt.Errorf("line %d: %w", n+1, err)
 		}
 		cps = append(cps, cp)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read checkpoints: %w", err)
-	}
-	return cps, nil
+	return cps, false, nil
 }
 
-func checkCheckpoint(cp Checkpoint, prev int) error {
+// checkOrder refuses a checkpoint whose index does not follow the previous
+// one's, or whose elapsed time is negative or goes backwards.
+func checkOrder(cps []Checkpoint, cp Checkpoint) error {
+	if cp.Elapsed < 0 {
+		return fmt.Errorf("checkpoint %d: negative elapsed time %g", cp.Index, cp.Elapsed)
+	}
+	if len(cps) == 0 {
+		return nil
+	}
+	prev := cps[len(cps)-1]
+	if cp.Index <= prev.Index {
+		return fmt.Errorf("checkpoint index %d after %d", cp.Index, prev.Index)
+	}
+	if cp.Elapsed < prev.Elapsed {
+		return fmt.Errorf("checkpoint %d: elapsed %gs before the previous %gs",
+			cp.Index, cp.Elapsed, prev.Elapsed)
+	}
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -30,7 +31,8 @@ type scorer struct {
 // wrapping ErrMissingMetric (one per metric, joined); the Result is still
 // filled with everything else, its verdict INCONCLUSIVE at best.
 func Score(run Run, c Criteria) (Result, error) {
-	res := Result{Settings: c, Incomplete: run.Info.Incomplete}
+	res := Result{Settings: c, Incomplete: run.Info.Incomplete,
+		Notes: slices.Clone(run.Notes)}
 	if len(run.Checkpoints) == 0 {
 		return res, ErrNoCheckpoints
 	}
