@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -120,6 +121,11 @@ func (o *SoakOptions) Validate() error {
 }
 
 func (o *SoakOptions) validateURLsAndLoad() error {
+	if o.Builtin() {
+		if _, err := exec.LookPath(o.Capturer); err != nil {
+			return fmt.Errorf("%w: capturer: %w", ErrSoakInput, err)
+		}
+	}
 	if o.Target != "" || o.Pprof != "" {
 		target := o.Target
 		if target == "" {
