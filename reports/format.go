@@ -91,7 +91,7 @@ func plural(n int64, one, many string) string {
 // whole numbers: 1,234,567.
 func big(f float64) string {
 	s := num(f)
-	if math.Abs(f) < 10000 || f != math.Trunc(f) {
+	if math.Abs(f) < 1000 || f != math.Trunc(f) {
 		return s
 	}
 	neg := strings.HasPrefix(s, "-")

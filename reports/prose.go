@@ -29,7 +29,7 @@ func (r *report) summaryParagraphs() []string {
 	}
 	add(growthSentence("Goroutines", g.Goroutines, r.minutes(), num) + r.goroutineLimit())
 	add(growthSentence("Open file descriptors", g.FDs, r.minutes(), num) + r.fdLimit())
-	add(growthSentence("Resident memory", g.Memory, r.minutes(), bytesHuman))
+	add(memorySentence(g.Memory, r.minutes()))
 	add(r.healthSentence())
 	add(r.livenessSentence())
 	add(r.stackSentence())
@@ -58,12 +58,7 @@ func growthSentence(name string, g *analyze.SeriesGrowth, mins float64,
 	default:
 		s = fmt.Sprintf("%s stayed at %s", name, format(g.Final))
 	}
-	m := num(math.Round(mins*10) / 10)
-	unit := "minutes"
-	if m == "1" {
-		unit = "minute"
-	}
-	s += fmt.Sprintf(" over %s %s from the baseline", m, unit)
+	s += " over " + minutesPhrase(mins) + " from the baseline"
 	if g.Delta != 0 {
 		s += fmt.Sprintf(", %s per minute", format(g.PerMinute))
 	}
@@ -77,6 +72,30 @@ func growthSentence(name string, g *analyze.SeriesGrowth, mins float64,
 			format(g.Slope), format(g.SlopeLow), format(g.SlopeHigh))
 	}
 	return s + "; " + lastThird(g.LastThird, format) + "."
+}
+
+// memorySentence is the short form for resident memory, which no
+// criterion scores: the change and its growth per minute.
+func memorySentence(g *analyze.SeriesGrowth, mins float64) string {
+	if g == nil {
+		return ""
+	}
+	verb := "rose"
+	if g.Delta < 0 {
+		verb = "fell"
+	}
+	return fmt.Sprintf("Resident memory %s from %s to %s over %s, %s per minute "+
+		"(Theil-Sen).", verb, bytesHuman(g.Baseline), bytesHuman(g.Final),
+		minutesPhrase(mins), bytesHuman(g.Slope))
+}
+
+// minutesPhrase reads "58 minutes", "1 minute" or "2.5 minutes".
+func minutesPhrase(mins float64) string {
+	m := num(math.Round(mins*10) / 10)
+	if m == "1" {
+		return "1 minute"
+	}
+	return m + " minutes"
 }
 
 // goroutineLimit compares goroutine growth per minute with criterion 1.
