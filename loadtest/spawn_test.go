@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stdcopy"
 
@@ -368,24 +369,44 @@ func TestCleanupOnlyOwnRun(t *testing.T) {
 	}
 	info, err := cli.ContainerInspect(ctx, unrelated)
 	if err != nil || !info.State.Running {
-		t.Errorf("unrelated container after cleanup: %v, err %v; want running", info.State, err)
+		t.Fatalf("unrelated container after cleanup: %v, err %v; want running", info.State, err)
+	}
+	if _, ok := info.Config.Labels[engine.LabelManaged]; ok {
+		t.Errorf("unrelated container has label %s; the test is not testing", engine.LabelManaged)
 	}
 }
 
-// startUnrelated starts a container without logcap's label, tagged with
-// run under another key, and removes it when the test ends.
+// startUnrelated starts a container that has no logcap label at all, not
+// even one inherited from the emitter image: it runs an image of its own
+// built here. Both carry run under another key and are removed when the
+// test ends.
 func startUnrelated(t *testing.T, cli *client.Client, run string) string {
 	t.Helper()
-	name := "unrelated-" + run
+	ctx := context.Background()
+	ref := "logcap-test-unrelated:" + run
 	labels := map[string]string{"logcap-test.owner": run}
-	id := createIdle(t, cli, name, labels)
+	if err := engine.BuildImage(ctx, cli, enginetest.LogcapBinary(t), ref, labels); err != nil {
+		t.Fatalf("build unrelated image: %v", err)
+	}
 	t.Cleanup(func() {
-		_ = cli.ContainerRemove(context.Background(), id, container.RemoveOptions{Force: true})
+		_, _ = cli.ImageRemove(context.Background(), ref, image.RemoveOptions{Force: true})
 	})
-	if err := cli.ContainerStart(context.Background(), id, container.StartOptions{}); err != nil {
+
+	name := "unrelated-" + run
+	resp, err := cli.ContainerCreate(ctx, &container.Config{
+		Image: ref, Labels: labels, Cmd: []string{"--name", name},
+	}, &container.HostConfig{NetworkMode: "none"}, nil, nil, name)
+	if err != nil {
+		t.Fatalf("create %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		opts := container.RemoveOptions{Force: true}
+		_ = cli.ContainerRemove(context.Background(), resp.ID, opts)
+	})
+	if err := cli.ContainerStart(ctx, resp.ID, container.StartOptions{}); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
-	return id
+	return resp.ID
 }
 
 func equalStrings(a, b []string) bool {

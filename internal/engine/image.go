@@ -36,7 +36,9 @@ ENTRYPOINT ["/logcap", "emit"]
 
 // EnsureImage returns the reference of an image that runs binPath as
 // "/logcap emit", building it from scratch through the engine (no registry)
-// unless an image for the same binary already exists.
+// unless an image for the same binary already exists. The image carries
+// LabelManaged, which its containers inherit, and no run id: every run
+// with the same binary shares it.
 func EnsureImage(ctx context.Context, cli *client.Client, binPath string) (string, error) {
 	bin, err := os.ReadFile(binPath)
 	if err != nil {
@@ -52,18 +54,41 @@ func EnsureImage(ctx context.Context, cli *client.Client, binPath string) (strin
 		return ref, nil
 	}
 
-	buildCtx, err := buildContext(bin)
-	if err != nil {
-		return "", err
-	}
 	labels := map[string]string{
 		LabelManaged: "true",
 		LabelBinary:  hex.EncodeToString(sum[:]),
 	}
-	if err := buildImage(ctx, cli, buildCtx, ref, labels); err != nil {
-		return "", fmt.Errorf("build image %s: %w", ref, err)
+	if err := buildFrom(ctx, cli, bin, ref, labels); err != nil {
+		return "", err
 	}
 	return ref, nil
+}
+
+// BuildImage builds, from scratch and whatever exists, an image tagged ref
+// with labels (and no others) that runs binPath as "/logcap emit".
+// Containers of the image inherit its labels.
+func BuildImage(ctx context.Context, cli *client.Client, binPath, ref string,
+	labels map[string]string) error {
+	if err := checkStatic(binPath); err != nil {
+		return err
+	}
+	bin, err := os.ReadFile(binPath)
+	if err != nil {
+		return fmt.Errorf("read binary: %w", err)
+	}
+	return buildFrom(ctx, cli, bin, ref, labels)
+}
+
+func buildFrom(ctx context.Context, cli *client.Client, bin []byte, ref string,
+	labels map[string]string) error {
+	buildCtx, err := buildContext(bin)
+	if err != nil {
+		return err
+	}
+	if err := buildImage(ctx, cli, buildCtx, ref, labels); err != nil {
+		return fmt.Errorf("build image %s: %w", ref, err)
+	}
+	return nil
 }
 
 // checkStatic fails when the ELF file at path asks for a program

@@ -3,11 +3,17 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/client"
+	"github.com/docker/docker/pkg/stdcopy"
 
 	"github.com/logcap/logcap/internal/engine"
 	"github.com/logcap/logcap/internal/engine/enginetest"
@@ -76,4 +82,64 @@ func dynamicBinary(t *testing.T) string {
 	}
 	t.Skip("no dynamically linked host binary found")
 	return ""
+}
+
+// TestBuildImageRuns builds a fresh image from scratch under a tag of its
+// own (so nothing is reused and nothing could be pulled), runs it, and
+// reads the emitter's lines back.
+func TestBuildImageRuns(t *testing.T) {
+	cli := enginetest.Client(t)
+	ctx := context.Background()
+	run := engine.NewRunID()
+	ref := "logcap-emit-test:" + run
+	labels := map[string]string{engine.LabelManaged: "true", engine.LabelRun: run}
+
+	if err := engine.BuildImage(ctx, cli, enginetest.LogcapBinary(t), ref, labels); err != nil {
+		t.Fatalf("BuildImage: %v", err)
+	}
+	t.Cleanup(func() {
+		_, _ = cli.ImageRemove(context.Background(), ref, image.RemoveOptions{Force: true})
+	})
+	enginetest.Cleanup(t, cli, run)
+
+	got := runToExit(t, cli, ref, labels, "--name", "b", "--count", "3", "--line-bytes", "0")
+	if want := "b seq=1 x\nb seq=2 x\nb seq=3 x\n"; got != want {
+		t.Errorf("output = %q, want %q", got, want)
+	}
+}
+
+// runToExit runs a container of ref with args, waits for it to exit and
+// returns its stdout.
+func runToExit(t *testing.T, cli *client.Client, ref string, labels map[string]string,
+	args ...string) string {
+	t.Helper()
+	ctx := context.Background()
+	resp, err := cli.ContainerCreate(ctx, &container.Config{Image: ref, Cmd: args, Labels: labels},
+		&container.HostConfig{NetworkMode: "none"}, nil, nil, "")
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	waitC, errC := cli.ContainerWait(ctx, resp.ID, container.WaitConditionNextExit)
+	if err := cli.ContainerStart(ctx, resp.ID, container.StartOptions{}); err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	select {
+	case w := <-waitC:
+		if w.StatusCode != 0 {
+			t.Fatalf("container exited with %d", w.StatusCode)
+		}
+	case err := <-errC:
+		t.Fatalf("wait: %v", err)
+	}
+
+	rc, err := cli.ContainerLogs(ctx, resp.ID, container.LogsOptions{ShowStdout: true})
+	if err != nil {
+		t.Fatalf("logs: %v", err)
+	}
+	defer rc.Close()
+	var out strings.Builder
+	if _, err := stdcopy.StdCopy(&out, io.Discard, rc); err != nil {
+		t.Fatalf("read logs: %v", err)
+	}
+	return out.String()
 }
