@@ -1,0 +1,178 @@
+package analyze
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/pprof/profile"
+)
+
+// waitParked waits until n goroutines block at the site, since a goroutine
+// that has told where it will park may not be parked yet.
+func waitParked(t testing.TB, n int, at site) {
+	t.Helper()
+	loc := at.file + ":" + strconv.Itoa(at.line)
+	for range 500 {
+		counts := stackCounts(parseProfile(t, goroutineProfile(t, 0)))
+		var got int64
+		for _, sc := range counts {
+			if fn, l := namingFrame(sc.frames); fn == parkFunc && l == loc {
+				got += sc.count
+			}
+		}
+		if got == int64(n) {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatalf("%d goroutines never parked at %s", n, loc)
+}
+
+// goroutineProfile takes the current goroutine profile at debug level.
+func goroutineProfile(t testing.TB, debug int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := pprof.Lookup("goroutine").WriteTo(&buf, debug); err != nil {
+		t.Fatalf("goroutine profile: %v", err)
+	}
+	return buf.Bytes()
+}
+
+func parseProfile(t testing.TB, data []byte) *profile.Profile {
+	t.Helper()
+	p, err := profile.ParseData(data)
+	if err != nil {
+		t.Fatalf("parse profile: %v", err)
+	}
+	return p
+}
+
+// findStack returns the stack named by function fn.
+func findStack(stacks []StackGrowth, fn string) (StackGrowth, bool) {
+	for _, s := range stacks {
+		if s.Function == fn {
+			return s, true
+		}
+	}
+	return StackGrowth{}, false
+}
+
+const parkFunc = "github.com/logcap/logcap/analyze.parkHere"
+
+func TestDiffProfilesNamesTheParkedLine(t *testing.T) {
+	const n = 7
+	base := goroutineProfile(t, 0)
+	p := park(n)
+	waitParked(t, n, p.site)
+	final := goroutineProfile(t, 0)
+	dump := goroutineProfile(t, 2)
+	p.stop()
+
+	tests := []struct {
+		name        string
+		base, final *profile.Profile
+	}{
+		{"debug=0 profiles", parseProfile(t, base), parseProfile(t, final)},
+		{"debug=0 base, debug=2 final", parseProfile(t, base), mustDump(t, dump).Profile()},
+	}
+	want := site{p.site.file, p.site.line}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := findStack(DiffProfiles(tt.base, tt.final), parkFunc)
+			if !ok {
+				t.Fatalf("no growing stack in %s", parkFunc)
+			}
+			if got.Delta != n || got.Base != 0 || got.Final != n {
+				t.Errorf("base %d final %d delta %d, want 0 %d %d", got.Base, got.Final,
+					got.Delta, n, n)
+			}
+			wantLoc := want.file + ":" + strconv.Itoa(want.line)
+			if got.Location != wantLoc {
+				t.Errorf("location = %s, want %s", got.Location, wantLoc)
+			}
+		})
+	}
+	if *update {
+		writeTestdata(t, "base.pb.gz", base)
+		writeTestdata(t, "final.pb.gz", final)
+		writeTestdata(t, "final.txt", dump)
+	}
+}
+
+func mustDump(t testing.TB, data []byte) Dump {
+	t.Helper()
+	d, err := ParseDump(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("ParseDump: %v", err)
+	}
+	return d
+}
+
+func writeTestdata(t *testing.T, name string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join("testdata", name), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The profiles in testdata were taken by the test above with -update: seven
+// goroutines parked in parkHere.
+func TestDiffStoredProfiles(t *testing.T) {
+	tests := []struct {
+		name, base, final string
+	}{
+		{"debug=0 to debug=0", "base.pb.gz", "final.pb.gz"},
+		{"debug=0 to debug=2", "base.pb.gz", "final.txt"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base, err := ReadGoroutines(filepath.Join("testdata", tt.base))
+			if err != nil {
+				t.Fatal(err)
+			}
+			final, err := ReadGoroutines(filepath.Join("testdata", tt.final))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := findStack(DiffProfiles(base, final), parkFunc)
+			if !ok {
+				t.Fatalf("no growing stack in %s", parkFunc)
+			}
+			if got.Delta != 7 || !strings.HasSuffix(got.Location, "analyze/park_test.go:21") {
+				t.Errorf("got %s +%d, want analyze/park_test.go:21 +7", got.Location, got.Delta)
+			}
+		})
+	}
+}
+
+func TestReadGoroutinesRefusesOtherFiles(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, data, want string
+	}{
+		{"debug=1", "goroutine profile: total 3\n1 @ 0x1\n", "debug=1"},
+		{"text", "hello\n", "not a goroutine profile"},
+		{"empty", "", "not a goroutine profile"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, tt.name)
+			if err := os.WriteFile(path, []byte(tt.data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := ReadGoroutines(path)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want one containing %q", err, tt.want)
+			}
+			if err != nil && strings.Contains(err.Error(), "\n") {
+				t.Errorf("err is not one line: %q", err)
+			}
+		})
+	}
+}
