@@ -226,8 +226,8 @@ func (r *report) writeProjections(b *strings.Builder) {
 	t.add("open file descriptors", signed(p.FDsPerHour), signed(p.FDsPerDay),
 		signed(p.FDsPerWeek), limitCell(p.MaxFDs, big), reachCell(p.MaxFDs, p.TimeToMaxFDs))
 	if p.MemoryPerHour != 0 || p.MemoryLimit > 0 {
-		t.add("resident memory", signedBytes(p.MemoryPerHour), signedBytes(24*p.MemoryPerHour),
-			signedBytes(168*p.MemoryPerHour), limitCell(p.MemoryLimit, bytesHuman),
+		t.add("resident memory", change(p.MemoryPerHour, bytesHuman), change(24*p.MemoryPerHour, bytesHuman),
+			change(168*p.MemoryPerHour, bytesHuman), limitCell(p.MemoryLimit, bytesHuman),
 			reachCell(p.MemoryLimit, p.TimeToMemoryLimit))
 	}
 	b.WriteString(t.String())
@@ -248,13 +248,6 @@ func reachCell(limit float64, d *time.Duration) string {
 		return "never at this growth"
 	}
 	return span(*d)
-}
-
-func signedBytes(f float64) string {
-	if f < 0 {
-		return "-" + bytesHuman(-f)
-	}
-	return "+" + bytesHuman(f)
 }
 
 // maxLossRows caps the per-container completeness table.

@@ -134,8 +134,8 @@ func lastThird(rate float64, format func(float64) string) string {
 
 // livenessSentence says whether lines and rotations kept rising.
 func (r *report) livenessSentence() string {
-	lines := r.firstLast(func(t analyze.TimelineRow) *float64 { return t.Lines })
-	rots := r.firstLast(func(t analyze.TimelineRow) *float64 { return t.Rotations })
+	lines := r.firstLast(linesOf)
+	rots := r.firstLast(rotationsOf)
 	var parts []string
 	if lines != nil {
 		parts = append(parts, fmt.Sprintf("lines captured went from %s to %s",

@@ -74,23 +74,34 @@ func verdictCell(v analyze.Verdict) string {
 	return "**" + EscapeCell(string(v)) + "**"
 }
 
-// valueRow is one figure of the first-and-last table.
-type valueRow struct {
-	name   string
-	key    string // its name in summary.json
+// figure is one per-checkpoint value of the timeline, as the report and
+// summary.json name it.
+type figure struct {
+	name   string // in the first-and-last table
+	key    string // in summary.json
+	column string // timeline column head, "" to leave it out
 	get    func(analyze.TimelineRow) *float64
 	format func(float64) string
 }
 
-var valueRows = []valueRow{
-	{"goroutines", "goroutines", func(t analyze.TimelineRow) *float64 { return t.Goroutines }, big},
-	{"open file descriptors", "open_fds", func(t analyze.TimelineRow) *float64 { return t.FDs }, big},
-	{"file descriptor limit", "max_fds", func(t analyze.TimelineRow) *float64 { return t.MaxFDs }, big},
-	{"resident memory", "resident_memory_bytes", func(t analyze.TimelineRow) *float64 { return t.RSS }, bytesHuman},
-	{"active streams", "active_streams", func(t analyze.TimelineRow) *float64 { return t.ActiveStreams }, big},
-	{"stream pool capacity", "pool_capacity", func(t analyze.TimelineRow) *float64 { return t.PoolCapacity }, big},
-	{"stream rotations", "rotations", func(t analyze.TimelineRow) *float64 { return t.Rotations }, big},
-	{"lines captured", "lines", func(t analyze.TimelineRow) *float64 { return t.Lines }, big},
+func goroutinesOf(t analyze.TimelineRow) *float64 { return t.Goroutines }
+func fdsOf(t analyze.TimelineRow) *float64        { return t.FDs }
+func maxFDsOf(t analyze.TimelineRow) *float64     { return t.MaxFDs }
+func rssOf(t analyze.TimelineRow) *float64        { return t.RSS }
+func streamsOf(t analyze.TimelineRow) *float64    { return t.ActiveStreams }
+func capacityOf(t analyze.TimelineRow) *float64   { return t.PoolCapacity }
+func rotationsOf(t analyze.TimelineRow) *float64  { return t.Rotations }
+func linesOf(t analyze.TimelineRow) *float64      { return t.Lines }
+
+var figures = []figure{
+	{"goroutines", "goroutines", "goroutines>", goroutinesOf, big},
+	{"open file descriptors", "open_fds", "open fds>", fdsOf, big},
+	{"file descriptor limit", "max_fds", "", maxFDsOf, big},
+	{"resident memory", "resident_memory_bytes", "memory>", rssOf, bytesHuman},
+	{"active streams", "active_streams", "streams>", streamsOf, big},
+	{"stream pool capacity", "pool_capacity", "", capacityOf, big},
+	{"stream rotations", "rotations", "rotations>", rotationsOf, big},
+	{"lines captured", "lines", "lines>", linesOf, big},
 }
 
 // writeValues writes the first and last values and the trend of each
@@ -98,19 +109,12 @@ var valueRows = []valueRow{
 func (r *report) writeValues(b *strings.Builder) {
 	b.WriteString("## First and last values\n\n")
 	t := newTable("figure", "first checkpoint>", "last checkpoint>", "change>")
-	for _, v := range valueRows {
+	for _, v := range figures {
 		fl := r.firstLast(v.get)
 		if fl == nil {
 			continue
 		}
-		change := signed(fl[1] - fl[0])
-		if v.format != nil && fl[1] != fl[0] && v.name == "resident memory" {
-			change = "+" + bytesHuman(fl[1]-fl[0])
-			if fl[1] < fl[0] {
-				change = "-" + bytesHuman(fl[0]-fl[1])
-			}
-		}
-		t.add(v.name, v.format(fl[0]), v.format(fl[1]), change)
+		t.add(v.name, v.format(fl[0]), v.format(fl[1]), change(fl[1]-fl[0], v.format))
 	}
 	if len(t.rows) == 0 {
 		b.WriteString("No checkpoint carried a figure.\n\n")
@@ -118,6 +122,14 @@ func (r *report) writeValues(b *strings.Builder) {
 	}
 	b.WriteString(t.String())
 	r.writeTrends(b)
+}
+
+// change formats a difference with its sign in the figure's own format.
+func change(d float64, format func(float64) string) string {
+	if d < 0 {
+		return "-" + format(-d)
+	}
+	return "+" + format(d)
 }
 
 // writeTrends writes the growth estimates of goroutines, fds and memory.
@@ -152,23 +164,6 @@ func (r *report) writeTrends(b *strings.Builder) {
 	b.WriteString(t.String())
 }
 
-// timelineCol is one column of the timeline, shown when some checkpoint
-// has it.
-type timelineCol struct {
-	head string
-	get  func(analyze.TimelineRow) *float64
-	f    func(float64) string
-}
-
-var timelineCols = []timelineCol{
-	{"goroutines>", func(t analyze.TimelineRow) *float64 { return t.Goroutines }, big},
-	{"open fds>", func(t analyze.TimelineRow) *float64 { return t.FDs }, big},
-	{"memory>", func(t analyze.TimelineRow) *float64 { return t.RSS }, bytesHuman},
-	{"streams>", func(t analyze.TimelineRow) *float64 { return t.ActiveStreams }, big},
-	{"rotations>", func(t analyze.TimelineRow) *float64 { return t.Rotations }, big},
-	{"lines>", func(t analyze.TimelineRow) *float64 { return t.Lines }, big},
-}
-
 // writeTimeline writes one row per checkpoint.
 func (r *report) writeTimeline(b *strings.Builder) {
 	b.WriteString("## Timeline\n\n")
@@ -176,22 +171,22 @@ func (r *report) writeTimeline(b *strings.Builder) {
 		b.WriteString("No checkpoint was recorded.\n\n")
 		return
 	}
-	var cols []timelineCol
-	for _, c := range timelineCols {
-		if r.firstLast(c.get) != nil {
+	var cols []figure
+	for _, c := range figures {
+		if c.column != "" && r.firstLast(c.get) != nil {
 			cols = append(cols, c)
 		}
 	}
 	head := []string{"#>", "time (UTC)", "elapsed min>"}
 	for _, c := range cols {
-		head = append(head, c.head)
+		head = append(head, c.column)
 	}
 	t := newTable(append(head, "health", "remarks")...)
 	for _, row := range r.res.Timeline {
 		cells := []string{strconv.Itoa(row.Index), row.Time.UTC().Format("15:04:05"),
 			minutes(row.Elapsed)}
 		for _, c := range cols {
-			cells = append(cells, optNumWith(c.get(row), c.f))
+			cells = append(cells, optNumWith(c.get(row), c.format))
 		}
 		t.add(append(cells, healthCell(row), r.remarks(row))...)
 	}

@@ -282,7 +282,7 @@ func summaryThresholds(c analyze.Criteria) SummaryThresholds {
 // keyed by the names of summary.json.
 func (r *report) values() map[string]FirstLast {
 	out := map[string]FirstLast{}
-	for _, v := range valueRows {
+	for _, v := range figures {
 		if fl := r.firstLast(v.get); fl != nil {
 			out[v.key] = FirstLast{First: Number(fl[0]), Last: Number(fl[1])}
 		}
