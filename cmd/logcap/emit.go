@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -32,7 +33,7 @@ stdout and exits at once; with --count it exits 0 after that many lines.`,
 			if err := opts.Validate(); err != nil {
 				return withCode(exitHarness, err)
 			}
-			return runEmit(cmd.Context(), opts)
+			return runEmit(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), opts)
 		},
 	}
 	f := cmd.Flags()
@@ -46,14 +47,14 @@ stdout and exits at once; with --count it exits 0 after that many lines.`,
 	return cmd
 }
 
-func runEmit(ctx context.Context, opts loadtest.EmitOptions) error {
+func runEmit(ctx context.Context, stdout, stderr io.Writer, opts loadtest.EmitOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 
-	_, err := loadtest.Emit(ctx, os.Stdout, os.Stderr, opts)
+	_, err := loadtest.Emit(ctx, stdout, stderr, opts)
 	return err
 }
 
