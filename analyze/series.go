@@ -150,3 +150,18 @@ func missingAt(ss []*series, cps []Checkpoint) []int {
 	}
 	return idx
 }
+
+// summed adds the label sets of counters into one series: lines and
+// rotations are judged as totals, since one label set (stderr, say) may
+// rightly stay still.
+func summed(ss []*series) []*series {
+	if len(ss) <= 1 {
+		return ss
+	}
+	n := len(ss[0].vals)
+	out := &series{vals: make([]float64, n), ok: make([]bool, n)}
+	for i := range n {
+		out.vals[i], out.ok[i] = sumAt(ss, i)
+	}
+	return []*series{out}
+}
