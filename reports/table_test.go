@@ -62,3 +62,38 @@ func TestTable(t *testing.T) {
 	want := "| name | count |\n| --- | --: |\n| a\\|b | 3 |\n| only one |  |\n| x | 1 |\n\n"
 	assert.Equal(t, want, tb.String())
 }
+
+// oneCell reports whether s, placed between pipes, stays one cell of one
+// row: no line break, and a backslash before every pipe. GitHub's table
+// scanner takes any backslash-pipe as an escaped pipe, whatever precedes
+// it, and turns it into a pipe before reading the cell's inlines.
+func oneCell(s string) bool {
+	if strings.ContainsAny(s, "\r\n") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == '|' && (i == 0 || s[i-1] != '\\') {
+			return false
+		}
+	}
+	return true
+}
+
+func FuzzEscapeCell(f *testing.F) {
+	for _, s := range []string{"a|b", "x\\|y", "<b>`c`</b>\n", "\\\\|", "*_[]~&"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := EscapeCell(s)
+		if !oneCell(got) {
+			t.Errorf("EscapeCell(%q) = %q would break the table", s, got)
+		}
+		if strings.ContainsAny(got, "<>") && !strings.Contains(s, "\n") &&
+			!strings.Contains(s, "\r") {
+			t.Errorf("EscapeCell(%q) = %q keeps a raw angle bracket", s, got)
+		}
+		if got := CodeCell(s); !oneCell(got) {
+			t.Errorf("CodeCell(%q) = %q would break the table", s, got)
+		}
+	})
+}
