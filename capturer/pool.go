@@ -15,6 +15,7 @@ type pool struct {
 	active    int
 	queue     []*waiter
 	lastGrant time.Time
+	grants    int // slots handed out so far
 	now       func() time.Time
 }
 
@@ -23,6 +24,8 @@ type pool struct {
 type waiter struct {
 	granted chan struct{}
 	since   time.Time
+	queued  int // grants when it queued
+	waited  int // grants to others while it waited, set when granted
 }
 
 func newPool(capacity int) *pool {
@@ -31,24 +34,38 @@ func newPool(capacity int) *pool {
 
 // acquire blocks until the caller holds a slot or ctx ends.
 func (p *pool) acquire(ctx context.Context) error {
+	_, err := p.acquireCounted(ctx)
+	return err
+}
+
+// acquireCounted is acquire that also returns how many slots went to
+// others while the caller waited: in a first-in, first-out queue never
+// more than the waiters ahead of it.
+func (p *pool) acquireCounted(ctx context.Context) (int, error) {
 	p.mu.Lock()
 	if p.active < p.capacity && len(p.queue) == 0 {
 		p.active++
-		p.lastGrant = p.now()
+		p.grant()
 		p.mu.Unlock()
-		return nil
+		return 0, nil
 	}
-	w := &waiter{granted: make(chan struct{}), since: p.now()}
+	w := &waiter{granted: make(chan struct{}), since: p.now(), queued: p.grants}
 	p.queue = append(p.queue, w)
 	p.mu.Unlock()
 
 	select {
 	case <-w.granted:
-		return nil
+		return w.waited, nil
 	case <-ctx.Done():
 		p.abandon(w)
-		return ctx.Err()
+		return 0, ctx.Err()
 	}
+}
+
+// grant counts a slot handed out; called with mu held.
+func (p *pool) grant() {
+	p.grants++
+	p.lastGrant = p.now()
 }
 
 // abandon takes w out of the queue, or passes on the slot it was just given.
@@ -76,7 +93,8 @@ func (p *pool) release() {
 	w := p.queue[0]
 	p.queue[0] = nil
 	p.queue = p.queue[1:]
-	p.lastGrant = p.now()
+	w.waited = p.grants - w.queued
+	p.grant()
 	close(w.granted)
 }
 
