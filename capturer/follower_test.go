@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // harness runs followers against a fake engine into an in-memory sink.
@@ -303,4 +302,3 @@ func TestFollowerShutdown(t *testing.T) {
 			h.eng.streamsOpen(), h.d.pool.held())
 	}
 }
-
