@@ -144,3 +144,22 @@ func TestNiceTicks(t *testing.T) {
 		assert.Equal(t, tt.want, niceTicks(tt.lo, tt.hi, 5), "niceTicks(%v, %v)", tt.lo, tt.hi)
 	}
 }
+
+func TestThin(t *testing.T) {
+	var xs, ys []float64
+	for i := range 1000 {
+		xs = append(xs, float64(i))
+		ys = append(ys, float64(i%7))
+	}
+	ys[500] = 99 // a spike must survive thinning
+	tx, ty := thin(xs, ys)
+	assert.Len(t, tx, maxMermaidPoints)
+	assert.Len(t, ty, maxMermaidPoints)
+	assert.Contains(t, ty, 99.0)
+	assert.IsIncreasing(t, tx)
+
+	short := []float64{1, 2}
+	gx, gy := thin(short, short)
+	assert.Equal(t, short, gx)
+	assert.Equal(t, short, gy)
+}

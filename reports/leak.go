@@ -62,8 +62,11 @@ func (r *report) writeStacks(b *strings.Builder) {
 	}
 	b.WriteString(t.String())
 	if n := len(r.res.Stacks) - maxStackRows; n > 0 {
-		fmt.Fprintf(b, "%s more grew; summary.json lists them all.\n\n",
-			capitalize(plural(int64(n), "stack", "stacks")))
+		word := "stacks"
+		if n == 1 {
+			word = "stack"
+		}
+		fmt.Fprintf(b, "%d more %s grew; summary.json lists them all.\n\n", n, word)
 	}
 	if pair != nil {
 		b.WriteString("To dig further, from the run directory:\n\n```sh\n")

@@ -11,6 +11,11 @@ import (
 // Mermaid spaces points evenly and crowded labels overlap.
 const maxMermaidLabels = 30
 
+// maxMermaidPoints is the most points a Mermaid line gets; a longer run is
+// thinned to the highest value of each group of checkpoints, so a spike
+// stays visible. chart.svg keeps every point.
+const maxMermaidPoints = 240
+
 // mermaidText drops what would end a quoted Mermaid string.
 var mermaidText = strings.NewReplacer(`"`, "'", "\n", " ", "\r", " ")
 
@@ -20,7 +25,7 @@ var mermaidText = strings.NewReplacer(`"`, "'", "\n", " ", "\r", " ")
 func (c Chart) WriteMermaid(w io.Writer) error {
 	var b strings.Builder
 	for _, s := range c.Series {
-		xs, ys := c.points(s)
+		xs, ys := thin(c.points(s))
 		if len(xs) == 0 {
 			continue
 		}
@@ -30,6 +35,26 @@ func (c Chart) WriteMermaid(w io.Writer) error {
 		return fmt.Errorf("write mermaid chart: %w", err)
 	}
 	return nil
+}
+
+// thin keeps at most maxMermaidPoints points: the highest of each group.
+func thin(xs, ys []float64) ([]float64, []float64) {
+	n := len(xs)
+	if n <= maxMermaidPoints {
+		return xs, ys
+	}
+	var tx, ty []float64
+	for g := range maxMermaidPoints {
+		lo, hi := g*n/maxMermaidPoints, (g+1)*n/maxMermaidPoints
+		best := lo
+		for i := lo + 1; i < hi; i++ {
+			if ys[i] > ys[best] {
+				best = i
+			}
+		}
+		tx, ty = append(tx, xs[best]), append(ty, ys[best])
+	}
+	return tx, ty
 }
 
 // writeMermaidSeries writes the block of one series.

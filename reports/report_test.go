@@ -6,9 +6,11 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/logcap/logcap/analyze"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -74,4 +76,24 @@ func TestChartGolden(t *testing.T) {
 			golden(t, f.name+".svg", b.Bytes())
 		})
 	}
+}
+
+// TestMarkdownLongRun checks a day of checkpoints: timeline folded, Mermaid
+// thinned and said so, SVG without a dot per checkpoint.
+func TestMarkdownLongRun(t *testing.T) {
+	run, res := dayFixture()
+	var b bytes.Buffer
+	require.NoError(t, Markdown(&b, run, res))
+	md := b.String()
+	for _, want := range []string{
+		"<details><summary>All 1440 checkpoints</summary>",
+		"With 1440 checkpoints, the charts below show the highest value",
+		"185 more stacks grew; summary.json lists them all.",
+	} {
+		assert.True(t, strings.Contains(md, want), "report lacks %q", want)
+	}
+
+	var svg bytes.Buffer
+	require.NoError(t, newReport(run, res).chart().WriteSVG(&svg))
+	assert.Zero(t, walkXML(t, svg.Bytes())["circle"])
 }

@@ -190,8 +190,17 @@ func (r *report) writeTimeline(b *strings.Builder) {
 		}
 		t.add(append(cells, healthCell(row), r.remarks(row))...)
 	}
+	if len(t.rows) > maxOpenTimeline {
+		fmt.Fprintf(b, "<details><summary>All %d checkpoints</summary>\n\n%s</details>\n\n",
+			len(t.rows), t.String())
+		return
+	}
 	b.WriteString(t.String())
 }
+
+// maxOpenTimeline is the longest timeline shown open; a longer one is
+// folded so the sections after it stay within reach.
+const maxOpenTimeline = 60
 
 func optNumWith(f *float64, format func(float64) string) string {
 	if f == nil || math.IsNaN(*f) {
@@ -288,6 +297,11 @@ func (r *report) writeChart(b *strings.Builder) {
 	b.WriteString("Elapsed minutes since the run started, one point per checkpoint. " +
 		"The same chart with the warm-up shaded and the baseline marked: " +
 		"[chart.svg](chart.svg).\n\n")
+	if len(c.Minutes) > maxMermaidPoints {
+		fmt.Fprintf(b, "With %d checkpoints, the charts below show the highest value of "+
+			"each group of checkpoints, %d points in all; chart.svg has every one.\n\n",
+			len(c.Minutes), maxMermaidPoints)
+	}
 	_ = c.WriteMermaid(b) // a strings.Builder does not fail
 }
 

@@ -71,6 +71,9 @@ func (c Chart) WriteSVG(w io.Writer) error {
 // legend explains the marks of the panels.
 func (c Chart) legend() string {
 	parts := []string{"one dot per checkpoint"}
+	if len(c.Minutes) > maxDots {
+		parts = []string{fmt.Sprintf("%d checkpoints", len(c.Minutes))}
+	}
 	if !math.IsNaN(c.WarmupEnd) && c.WarmupEnd > 0 {
 		parts = append(parts, "shaded: warm-up")
 	}
@@ -183,8 +186,15 @@ func writeLine(b *strings.Builder, f frame, xs, ys []float64, color string) {
 		strings.Join(pts, " "), color)
 }
 
+// maxDots is the most checkpoints marked with a dot; past it the dots
+// would merge into a thick line and only swell the file.
+const maxDots = 200
+
 // writeDots marks every checkpoint, with its value as a tooltip.
 func writeDots(b *strings.Builder, f frame, xs, ys []float64, name, color string) {
+	if len(xs) > maxDots {
+		return
+	}
 	for i := range xs {
 		fmt.Fprintf(b, `<circle cx="%s" cy="%s" r="3" fill="%s"><title>%s min: %s %s</title>`+
 			"</circle>\n", px(f.px(xs[i])), px(f.py(ys[i])), color,
