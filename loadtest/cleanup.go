@@ -99,7 +99,7 @@ func Cleanup(ctx context.Context, cli *client.Client, runID string, images bool)
 }
 
 // removeContainers stops (so emitters write their final line) and removes
-// the containers, a few at a time. It returns the ids that are gone and
+// the containers (by id or name), a few at a time. It returns those gone and
 // every failure joined. A container already gone counts as removed.
 //
 // Its workers are owned by this call, which waits for all of them.

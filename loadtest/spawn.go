@@ -3,7 +3,6 @@ package loadtest
 import (
 	"context"
 	"fmt"
-	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -74,19 +73,37 @@ type SpawnError struct {
 	Total  int
 }
 
+// maxNamesPerReason bounds how many names the error lists for one reason.
+const maxNamesPerReason = 5
+
+// Error groups the failed containers by reason, naming a few of each.
 func (e *SpawnError) Error() string {
-	names := slices.Sorted(maps.Keys(e.Failed))
-	parts := make([]string, 0, len(names))
-	for _, n := range names {
-		parts = append(parts, n+": "+e.Failed[n].Error())
+	byReason := map[string][]string{}
+	for name, err := range e.Failed {
+		byReason[err.Error()] = append(byReason[err.Error()], name)
 	}
+	parts := make([]string, 0, len(byReason))
+	for reason, names := range byReason {
+		slices.Sort(names)
+		parts = append(parts, fmt.Sprintf("%s: %s", someNames(names), reason))
+	}
+	slices.Sort(parts)
 	return fmt.Sprintf("%d of %d containers failed to start: %s",
-		len(names), e.Total, strings.Join(parts, "; "))
+		len(e.Failed), e.Total, strings.Join(parts, "; "))
+}
+
+func someNames(names []string) string {
+	if len(names) <= maxNamesPerReason {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:maxNamesPerReason], ", "),
+		len(names)-maxNamesPerReason)
 }
 
 // Spawn starts opts.Count containers of one run and returns once all are
-// running, sorted by name. If any fails, the error is a *SpawnError and
-// every container of this call is removed, unless opts.KeepOnError.
+// running, sorted by name. If any fails, the error is a *SpawnError (or
+// wraps ctx's error when ctx ended) and every container this call
+// created is removed, unless opts.KeepOnError.
 func Spawn(ctx context.Context, cli *client.Client, opts SpawnOptions) ([]Container, error) {
 	if err := opts.normalize(); err != nil {
 		return nil, err
@@ -105,7 +122,11 @@ func Spawn(ctx context.Context, cli *client.Client, opts SpawnOptions) ([]Contai
 		return started, nil
 	}
 
-	serr := &SpawnError{Failed: failed, Total: opts.Count}
+	var serr error = &SpawnError{Failed: failed, Total: opts.Count}
+	if ctx.Err() != nil {
+		serr = fmt.Errorf("spawn interrupted with %d of %d started: %w",
+			len(started), opts.Count, context.Cause(ctx))
+	}
 	if opts.KeepOnError {
 		return started, serr
 	}

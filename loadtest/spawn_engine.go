@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
 
@@ -68,11 +69,16 @@ func runLabels(opts SpawnOptions) map[string]string {
 type startResult struct {
 	c   Container // ID set once created
 	err error
+
+	// maybe is set when create failed in a way (a cancelled request, a
+	// broken connection) that may still have left a container behind.
+	maybe bool
 }
 
 // startAll starts one container per index with at most
 // opts.Concurrency at a time. It returns the started containers sorted by
-// name, the ids of every container created (started or not), and the
+// name, what to remove to undo the call (ids of created containers, and
+// names of those whose creation may have happened unseen), and the
 // failures by name.
 //
 // The workers are owned by startAll: they stop when the index channel is
@@ -85,8 +91,7 @@ func (s *spawner) startAll(ctx context.Context, indexes []int) (
 	for range min(s.opts.Concurrency, len(indexes)) {
 		wg.Go(func() {
 			for i := range todo {
-				c, err := s.start(ctx, i)
-				results <- startResult{c, err}
+				results <- s.start(ctx, i)
 			}
 		})
 	}
@@ -108,8 +113,11 @@ func (s *spawner) collect(results <-chan startResult, total int) (
 	var created []string
 	failed := map[string]error{}
 	for r := range results {
-		if r.c.ID != "" {
+		switch {
+		case r.c.ID != "":
 			created = append(created, r.c.ID)
+		case r.maybe:
+			created = append(created, r.c.Name)
 		}
 		if r.err != nil {
 			failed[r.c.Name] = r.err
@@ -125,21 +133,23 @@ func (s *spawner) collect(results <-chan startResult, total int) (
 }
 
 // start creates and starts container index. On a start failure the
-// returned Container still carries the id of what was created.
-func (s *spawner) start(ctx context.Context, index int) (Container, error) {
+// result still carries the id of what was created.
+func (s *spawner) start(ctx context.Context, index int) startResult {
 	name := ContainerName(s.opts.RunID, index)
 	c := Container{Name: name, RunID: s.opts.RunID, Image: s.image, State: "running",
 		Labels: s.labels}
 
 	resp, err := s.cli.ContainerCreate(ctx, s.config(name), s.hostConfig(), nil, nil, name)
 	if err != nil {
-		return c, fmt.Errorf("create: %w", err)
+		// A conflict means the name is taken by a container that is not
+		// ours to remove; any other failure may hide a finished create.
+		return startResult{c: c, err: fmt.Errorf("create: %w", err), maybe: !cerrdefs.IsConflict(err)}
 	}
 	c.ID = resp.ID
 	if err := s.cli.ContainerStart(ctx, resp.ID, container.StartOptions{}); err != nil {
-		return c, fmt.Errorf("start: %w", err)
+		return startResult{c: c, err: fmt.Errorf("start: %w", err)}
 	}
-	return c, nil
+	return startResult{c: c}
 }
 
 func (s *spawner) config(name string) *container.Config {

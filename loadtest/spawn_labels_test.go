@@ -89,3 +89,19 @@ func FuzzParseLabels(f *testing.F) {
 		}
 	})
 }
+
+func TestSpawnErrorGroupsReasons(t *testing.T) {
+	failed := map[string]error{}
+	for i := 1; i <= 7; i++ {
+		failed[ContainerName("r", i)] = errors.New("create: no memory")
+	}
+	failed["logcap-r-009"] = errors.New("start: denied")
+	err := &SpawnError{Failed: failed, Total: 10}
+
+	want := "8 of 10 containers failed to start: " +
+		"logcap-r-001, logcap-r-002, logcap-r-003, logcap-r-004, logcap-r-005 and 2 more: " +
+		"create: no memory; logcap-r-009: start: denied"
+	if got := err.Error(); got != want {
+		t.Errorf("Error() =\n%q\nwant\n%q", got, want)
+	}
+}

@@ -420,3 +420,28 @@ func setOf(s []string) map[string]bool {
 	}
 	return m
 }
+
+// TestSpawnInterruptedRemovesStarted cancels the spawn after three
+// containers run: the error says so and nothing of the run is left.
+func TestSpawnInterruptedRemovesStarted(t *testing.T) {
+	cli := enginetest.Client(t)
+	run := newRun(t, cli)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opts := emitterOptions(t, run, 12)
+	opts.Concurrency = 2
+	opts.Progress = func(started, _ int) {
+		if started == 3 {
+			cancel()
+		}
+	}
+
+	got, err := loadtest.Spawn(ctx, cli, opts)
+	if !errors.Is(err, context.Canceled) || got != nil {
+		t.Fatalf("Spawn = %d containers, %v; want none, context.Canceled", len(got), err)
+	}
+	list, err := loadtest.List(context.Background(), cli, run)
+	if err != nil || len(list) != 0 {
+		t.Errorf("after interruption List = %d containers, %v; want none", len(list), err)
+	}
+}

@@ -79,7 +79,8 @@ func addSpawnFlags(cmd *cobra.Command, sf *spawnFlags) {
 	o := &sf.opts
 	f.IntVar(&o.Count, "containers", 0, "number of containers to start")
 	f.StringArrayVar(&sf.labels, "label", nil, "label key=value, repeatable")
-	f.StringVar(&o.RunID, "run", "", "run id (default: a new one); with --cleanup/--list, only this run")
+	f.StringVar(&o.RunID, "run", "",
+		"run id (default: a new one); with --cleanup or --list, only this run")
 	f.Float64Var(&o.Rate, "rate", loadtest.DefaultRate, "lines per second per container")
 	f.IntVar(&o.LineBytes, "line-bytes", loadtest.DefaultLineBytes, "length of a line")
 	f.Float64Var(&o.StderrShare, "stderr-share", 0, "share of lines on stderr, 0..1")
