@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -46,8 +47,8 @@ var binary struct {
 // LogcapBinary builds ./cmd/logcap with CGO_ENABLED=0 once per test
 // process and returns its path.
 //
-// The temporary directory holding it is left behind when the process
-// ends, because no hook runs after the last test of a package.
+// No hook runs after the last test of a package, so the binary outlives
+// its process; the next build removes those of processes that are gone.
 func LogcapBinary(t testing.TB) string {
 	t.Helper()
 	binary.once.Do(func() { binary.path, binary.err = buildLogcap() })
@@ -62,7 +63,7 @@ func buildLogcap() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir, err := os.MkdirTemp("", "logcap-enginetest-")
+	dir, err := binaryDir()
 	if err != nil {
 		return "", err
 	}
@@ -75,6 +76,36 @@ func buildLogcap() (string, error) {
 		return "", &buildError{err: err, output: strings.TrimSpace(string(msg))}
 	}
 	return out, nil
+}
+
+// binaryDir makes <tmp>/logcap-enginetest/<pid>, after removing the
+// directories there of processes that have ended.
+func binaryDir() (string, error) {
+	parent := filepath.Join(os.TempDir(), "logcap-enginetest")
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", err
+	}
+	removeStale(parent)
+	dir := filepath.Join(parent, strconv.Itoa(os.Getpid()))
+	return dir, os.MkdirAll(dir, 0o755)
+}
+
+// removeStale removes the subdirectories of parent named for a pid that
+// no longer runs. It needs /proc, so it does nothing where there is none.
+func removeStale(parent string) {
+	if _, err := os.Stat("/proc/self"); err != nil {
+		return
+	}
+	entries, _ := os.ReadDir(parent)
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join("/proc", e.Name())); os.IsNotExist(err) {
+			_ = os.RemoveAll(filepath.Join(parent, strconv.Itoa(pid)))
+		}
+	}
 }
 
 type buildError struct {
