@@ -265,6 +265,8 @@ func inconclusiveFixture() (analyze.Run, analyze.Result) {
 				SlopeLow: math.NaN(), SlopeHigh: math.NaN(), LastThird: math.NaN(),
 				Noise: math.NaN(), Trend: "unclear"},
 		},
+		PerStream: analyze.PerStream{Streams: 50, Rotations: 50, LeakedGoroutines: 5,
+			NewFDs: 1, PerStream: ptr(0.1), PerRotation: ptr(0.1), PerNewFD: ptr(5.0)},
 		Restarts: []analyze.Restart{{Index: 2, Elapsed: 180,
 			Before: start.Add(-time.Second), After: start.Add(170 * time.Second)}},
 		Incomplete: true,

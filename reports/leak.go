@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 	"time"
@@ -185,14 +186,24 @@ func (r *report) writeBlocked(b *strings.Builder) {
 // writePerStream writes the leak arithmetic.
 func (r *report) writePerStream(b *strings.Builder) {
 	p := r.res.PerStream
-	b.WriteString("## Leaked goroutines per stream and per rotation\n\n")
+	streams := p.Streams != 0 || p.Rotations != 0
+	if streams {
+		b.WriteString("## Leaked goroutines per stream and per rotation\n\n")
+	} else {
+		// A generic Go service has no streams or rotations to divide by.
+		b.WriteString("## Leaked goroutines\n\n")
+	}
 	t := newTable("figure", "value>")
-	t.add("active streams at the final checkpoint", big(p.Streams))
-	t.add("rotations from baseline to final", big(p.Rotations))
+	if streams {
+		t.add("active streams at the final checkpoint", big(p.Streams))
+		t.add("rotations from baseline to final", big(p.Rotations))
+	}
 	t.add("goroutines leaked (final minus baseline)", signed(p.LeakedGoroutines))
 	t.add("file descriptors opened and kept", signed(p.NewFDs))
-	t.add("leaked goroutines per stream", ratio(p.PerStream))
-	t.add("leaked goroutines per rotation", ratio(p.PerRotation))
+	if streams {
+		t.add("leaked goroutines per stream", ratio(p.PerStream))
+		t.add("leaked goroutines per rotation", ratio(p.PerRotation))
+	}
 	t.add("new goroutines per new file descriptor", ratio(p.PerNewFD))
 	b.WriteString(t.String())
 	if p.PerRotation != nil && *p.PerRotation >= 0.5 {
@@ -222,7 +233,12 @@ func (r *report) writeProjections(b *strings.Builder) {
 	p := r.res.Projections
 	b.WriteString("## Projections\n\n")
 	b.WriteString("The Theil-Sen slopes carried forward; a real leak often speeds up " +
-		"or levels off, so read these as orders of magnitude.\n\n")
+		"or levels off, so read these as orders of magnitude.")
+	if g := r.res.Growth.Goroutines; g != nil && g.Slope > 0 && math.Abs(g.LastThird) < flatRate {
+		b.WriteString(" The last third of this run is flat, so the goroutine figures " +
+			"overstate a run that levelled off.")
+	}
+	b.WriteString("\n\n")
 	t := newTable("series", "per hour>", "per day>", "per week>", "limit>", "reached in>")
 	t.add("goroutines", signed(p.GoroutinesPerHour), signed(p.GoroutinesPerDay),
 		signed(p.GoroutinesPerWeek), "–", "–")

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -181,14 +182,22 @@ func (r *report) writeTimeline(b *strings.Builder) {
 	for _, c := range cols {
 		head = append(head, c.column)
 	}
-	t := newTable(append(head, "health", "remarks")...)
+	health := slices.ContainsFunc(r.res.Timeline,
+		func(t analyze.TimelineRow) bool { return t.Healthy != nil })
+	if health {
+		head = append(head, "health")
+	}
+	t := newTable(append(head, "remarks")...)
 	for _, row := range r.res.Timeline {
 		cells := []string{strconv.Itoa(row.Index), row.Time.UTC().Format("15:04:05"),
 			minutes(row.Elapsed)}
 		for _, c := range cols {
 			cells = append(cells, optNumWith(c.get(row), c.format))
 		}
-		t.add(append(cells, healthCell(row), r.remarks(row))...)
+		if health {
+			cells = append(cells, healthCell(row))
+		}
+		t.add(append(cells, r.remarks(row))...)
 	}
 	if len(t.rows) > maxOpenTimeline {
 		fmt.Fprintf(b, "<details><summary>All %d checkpoints</summary>\n\n%s</details>\n\n",
