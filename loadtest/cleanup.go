@@ -9,11 +9,11 @@ import (
 	"sync"
 	"time"
 
-	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
+	"github.com/docker/docker/errdefs"
 
 	"github.com/logcap/logcap/internal/engine"
 )
@@ -143,7 +143,7 @@ func removeContainer(ctx context.Context, cli *client.Client, id string) error {
 // removalInProgress tells the engine's answer when another cleanup is
 // already removing the same container.
 func removalInProgress(err error) bool {
-	return cerrdefs.IsConflict(err) && strings.Contains(err.Error(), "already in progress")
+	return errdefs.IsConflict(err) && strings.Contains(err.Error(), "already in progress")
 }
 
 // removeImages removes logcap's images (of runID, if not empty) that no
@@ -161,7 +161,7 @@ func removeImages(ctx context.Context, cli *client.Client, runID string) ([]stri
 		case err == nil:
 			removed = append(removed, imageRef(img))
 		case client.IsErrNotFound(err):
-		case cerrdefs.IsConflict(err):
+		case errdefs.IsConflict(err):
 			// In use by a container of another run: keep it.
 		default:
 			errs = append(errs, fmt.Errorf("remove image %s: %w", imageRef(img), err))

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"sync"
 
-	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
+	"github.com/docker/docker/errdefs"
 
 	"github.com/logcap/logcap/internal/engine"
 )
@@ -143,7 +143,7 @@ func (s *spawner) start(ctx context.Context, index int) startResult {
 	if err != nil {
 		// A conflict means the name is taken by a container that is not
 		// ours to remove; any other failure may hide a finished create.
-		return startResult{c: c, err: fmt.Errorf("create: %w", err), maybe: !cerrdefs.IsConflict(err)}
+		return startResult{c: c, err: fmt.Errorf("create: %w", err), maybe: !errdefs.IsConflict(err)}
 	}
 	c.ID = resp.ID
 	if err := s.cli.ContainerStart(ctx, resp.ID, container.StartOptions{}); err != nil {

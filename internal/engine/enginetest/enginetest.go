@@ -2,7 +2,7 @@
 // logcap binary, the emitter image, and cleanup of a run's containers.
 //
 // Tests that need the engine fail when the environment variable CI is set
-// and no engine answers, and skip otherwise.
+// and no engine answers, and skip otherwise (and always with -short).
 package enginetest
 
 import (
@@ -24,9 +24,13 @@ import (
 )
 
 // Client connects to the engine, or fails (CI set) or skips the test. The
-// client is closed when the test ends.
+// client is closed when the test ends. With -short it skips at once, as
+// `make test-short` promises no Docker.
 func Client(t testing.TB) *client.Client {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: needs a Docker engine")
+	}
 	cli, err := engine.Connect(context.Background())
 	if err != nil {
 		if os.Getenv("CI") != "" {
