@@ -57,12 +57,20 @@ Exit codes:
   logcap soak --target http://127.0.0.1:9100/metrics --pprof http://127.0.0.1:6060/debug/pprof/
   logcap soak --containers 10 --duration 1m --warmup 10s --interval 10s --rotate-every 5s
   logcap soak --capturer ./leaky-capturer --churn 6/min --restart-share 0.3 --out run1`,
-		Args: cobra.NoArgs,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return withCode(exitHarness, fmt.Errorf("soak takes no arguments, got %q", args))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runSoak(cmd, &sf)
 		},
 	}
 	addSoakFlags(cmd.Flags(), &sf)
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return withCode(exitHarness, err)
+	})
 	return cmd
 }
 
