@@ -21,6 +21,10 @@ const (
 // panelColors are the line colours of successive panels.
 var panelColors = []string{"#1f6feb", "#1a7f37", "#9a6700", "#8250df"}
 
+// halo draws a white outline behind a label so a line under it does not
+// hide it.
+const halo = `stroke="#ffffff" stroke-width="3" paint-order="stroke"`
+
 // svgText escapes s for text and attribute values of SVG.
 var svgText = strings.NewReplacer(
 	"&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;",
@@ -126,10 +130,10 @@ func (c Chart) writePanel(b *strings.Builder, f frame, s Series, xt []float64, c
 		px((svgLeft+right)/2), px(bottom+33))
 	fmt.Fprintf(b, `<path d="M%d %s V%s H%s" fill="none" stroke="#57606a"/>`+"\n",
 		svgLeft, px(f.top), px(bottom), px(right))
-	c.writeBaseline(b, f)
-	c.writeMarks(b, f)
 	writeLine(b, f, xs, ys, color)
 	writeDots(b, f, xs, ys, s.Name, color)
+	c.writeBaseline(b, f) // after the data, so its label stays readable
+	c.writeMarks(b, f)
 	b.WriteString("</g>\n")
 }
 
@@ -142,7 +146,7 @@ func (c Chart) writeWarmup(b *strings.Builder, f frame) {
 	fmt.Fprintf(b, `<rect x="%d" y="%s" width="%s" height="%d" fill="#f6f8fa"/>`+"\n",
 		svgLeft, px(f.top), px(x-svgLeft), panelHeight)
 	if x-svgLeft >= 60 {
-		fmt.Fprintf(b, `<text x="%d" y="%s" fill="#57606a">warm-up</text>`+"\n",
+		fmt.Fprintf(b, `<text x="%d" y="%s" fill="#57606a" `+halo+`>warm-up</text>`+"\n",
 			svgLeft+4, px(f.top+panelHeight-6))
 	}
 }
@@ -155,7 +159,7 @@ func (c Chart) writeBaseline(b *strings.Builder, f frame) {
 	x := f.px(c.Baseline)
 	fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#8250df" `+
 		`stroke-dasharray="5 4"/>`+"\n", px(x), px(f.top), px(x), px(f.top+panelHeight))
-	fmt.Fprintf(b, `<text %s y="%s" fill="#8250df">baseline</text>`+"\n",
+	fmt.Fprintf(b, `<text %s y="%s" fill="#8250df" `+halo+`>baseline</text>`+"\n",
 		labelX(x), px(f.top+14))
 }
 
@@ -168,7 +172,7 @@ func (c Chart) writeMarks(b *strings.Builder, f frame) {
 		x := f.px(m.Minute)
 		fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#cf222e" `+
 			`stroke-dasharray="2 3"/>`+"\n", px(x), px(f.top), px(x), px(f.top+panelHeight))
-		fmt.Fprintf(b, `<text %s y="%s" fill="#cf222e">%s</text>`+"\n",
+		fmt.Fprintf(b, `<text %s y="%s" fill="#cf222e" `+halo+`>%s</text>`+"\n",
 			labelX(x), px(f.top+panelHeight-6), svgText.Replace(m.Label))
 	}
 }
