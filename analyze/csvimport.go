@@ -113,7 +113,7 @@ func ParseCSV(r io.Reader, name string, start time.Time, m MetricNames) (Run, er
 	if len(cps) == 0 {
 		return Run{}, errors.New("no data row after the header")
 	}
-	return Run{Info: csvRunInfo(name, start, cps, cols), Checkpoints: cps}, nil
+	return Run{Info: csvRunInfo(name, start, cps, m), Checkpoints: cps}, nil
 }
 
 // mapHeader returns, for each column of the file, its index in csvColumns.
@@ -206,12 +206,13 @@ func parseCell(s string, boolean bool) (float64, error) {
 	return v, nil
 }
 
-// csvRunInfo describes an imported run; criteria without their columns are
-// recorded as disabled so that analyze scores what the file holds.
-func csvRunInfo(name string, start time.Time, cps []Checkpoint, cols []int) RunInfo {
+// csvRunInfo describes an imported run; criteria without their columns, or
+// whose columns hold no value, are recorded as disabled so that analyze
+// scores what the file holds.
+func csvRunInfo(name string, start time.Time, cps []Checkpoint, m MetricNames) RunInfo {
 	var disabled []string
-	for k, c := range csvColumns {
-		if c.crit != "" && !slices.Contains(cols, k) && !slices.Contains(disabled, c.crit) {
+	for _, c := range csvColumns {
+		if c.crit != "" && !hasMetric(cps, c.metric(m)) && !slices.Contains(disabled, c.crit) {
 			disabled = append(disabled, c.crit)
 		}
 	}
@@ -299,4 +300,8 @@ func writeCheckpoints(path string, cps []Checkpoint) error {
 		return fmt.Errorf("sync checkpoints: %w", err)
 	}
 	return f.Close()
+}
+
+func hasMetric(cps []Checkpoint, name string) bool {
+	return slices.ContainsFunc(cps, func(cp Checkpoint) bool { return len(cp.Metrics[name]) > 0 })
 }

@@ -21,28 +21,69 @@ type stackCount struct {
 
 // stackCounts groups the samples of a goroutine profile by stack: function,
 // file and line of every frame, inlined frames included, addresses ignored.
+// Each location's frames and key are built once, and a sample's key is the
+// concatenation of its locations' keys.
 func stackCounts(p *profile.Profile) map[string]*stackCount {
 	out := map[string]*stackCount{}
 	if p == nil {
 		return out
 	}
 	vi := valueIndex(p)
+	locs := map[*profile.Location]locFrames{}
 	var buf []byte
 	for _, smp := range p.Sample {
 		if vi >= len(smp.Value) {
 			continue
 		}
-		frames := sampleFrames(smp)
-		buf = appendStackKey(buf[:0], frames)
-		k := string(buf)
-		sc := out[k]
-		if sc == nil {
-			sc = &stackCount{frames: frames}
-			out[k] = sc
+		buf = buf[:0]
+		for _, loc := range smp.Location {
+			buf = append(buf, framesOf(locs, loc).key...)
 		}
-		sc.count += smp.Value[vi]
+		if sc := out[string(buf)]; sc != nil {
+			sc.count += smp.Value[vi]
+			continue
+		}
+		var frames []Frame
+		for _, loc := range smp.Location {
+			frames = append(frames, framesOf(locs, loc).frames...)
+		}
+		out[string(buf)] = &stackCount{frames: frames, count: smp.Value[vi]}
 	}
 	return out
+}
+
+// locFrames are the frames of one location and their key.
+type locFrames struct {
+	frames []Frame
+	key    []byte
+}
+
+func framesOf(cache map[*profile.Location]locFrames, loc *profile.Location) locFrames {
+	if lf, ok := cache[loc]; ok {
+		return lf
+	}
+	frames := locationFrames(loc)
+	lf := locFrames{frames: frames, key: appendStackKey(nil, frames)}
+	cache[loc] = lf
+	return lf
+}
+
+// locationFrames lists a location's frames, inlined ones first. A location
+// without symbols is named by its address: the one case where a rebuild will
+// not match.
+func locationFrames(loc *profile.Location) []Frame {
+	if len(loc.Line) == 0 {
+		return []Frame{{Function: fmt.Sprintf("0x%x", loc.Address)}}
+	}
+	frames := make([]Frame, 0, len(loc.Line))
+	for _, ln := range loc.Line {
+		f := Frame{Line: ln.Line}
+		if ln.Function != nil {
+			f.Function, f.File = ln.Function.Name, ln.Function.Filename
+		}
+		frames = append(frames, f)
+	}
+	return frames
 }
 
 // appendStackKey appends the identity of a stack: function, file and line
@@ -69,27 +110,6 @@ func valueIndex(p *profile.Profile) int {
 	return 0
 }
 
-// sampleFrames lists a sample's frames innermost first. A location without
-// symbols is named by its address: the one case where a rebuild will not
-// match.
-func sampleFrames(smp *profile.Sample) []Frame {
-	var frames []Frame
-	for _, loc := range smp.Location {
-		if len(loc.Line) == 0 {
-			frames = append(frames, Frame{Function: fmt.Sprintf("0x%x", loc.Address)})
-			continue
-		}
-		for _, ln := range loc.Line {
-			f := Frame{Line: ln.Line}
-			if ln.Function != nil {
-				f.Function, f.File = ln.Function.Name, ln.Function.Filename
-			}
-			frames = append(frames, f)
-		}
-	}
-	return frames
-}
-
 // DiffProfiles returns the goroutine stacks whose count grew from base to
 // final, most growth first (ties by function and location). Stacks are
 // grouped by function and file:line of every frame, ignoring addresses, so
@@ -99,7 +119,11 @@ func DiffProfiles(base, final *profile.Profile) []StackGrowth {
 }
 
 func diffCounts(base, final map[string]*stackCount) []StackGrowth {
-	var out []StackGrowth
+	type grown struct {
+		key string
+		sg  StackGrowth
+	}
+	var gs []grown
 	for k, f := range final {
 		var b int64
 		if bc := base[k]; bc != nil {
@@ -109,14 +133,18 @@ func diffCounts(base, final map[string]*stackCount) []StackGrowth {
 			continue
 		}
 		fn, loc := namingFrame(f.frames)
-		out = append(out, StackGrowth{Function: fn, Location: loc,
-			Stack: f.frames, Base: b, Final: f.count, Delta: f.count - b})
+		gs = append(gs, grown{k, StackGrowth{Function: fn, Location: loc,
+			Stack: f.frames, Base: b, Final: f.count, Delta: f.count - b}})
 	}
-	slices.SortFunc(out, func(a, b StackGrowth) int {
-		return cmp.Or(cmp.Compare(b.Delta, a.Delta),
-			cmp.Compare(a.Function, b.Function), cmp.Compare(a.Location, b.Location),
-			cmp.Compare(stackText(a.Stack), stackText(b.Stack)))
+	slices.SortFunc(gs, func(a, b grown) int {
+		return cmp.Or(cmp.Compare(b.sg.Delta, a.sg.Delta),
+			cmp.Compare(a.sg.Function, b.sg.Function),
+			cmp.Compare(a.sg.Location, b.sg.Location), cmp.Compare(a.key, b.key))
 	})
+	out := make([]StackGrowth, len(gs))
+	for i, g := range gs {
+		out[i] = g.sg
+	}
 	return out
 }
 
