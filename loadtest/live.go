@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -30,11 +31,15 @@ type LiveState struct {
 // Live shows soak progress on a writer (stderr). On a terminal one line is
 // redrawn in place at every Update; elsewhere one plain line is written
 // per new checkpoint, so a CI log stays short.
+//
+// Live is safe for concurrent use: log lines from other goroutines go
+// through Writer, which lifts the live line off the screen around them.
 type Live struct {
-	w     io.Writer
-	tty   bool
-	last  int  // checkpoint of the last plain line
-	drawn bool // a terminal line is on screen
+	mu   sync.Mutex
+	w    io.Writer
+	tty  bool
+	last int    // checkpoint of the last plain line
+	line string // the live line on screen, "" when none
 }
 
 // NewLive returns a Live writing to w; tty says whether w is a terminal.
@@ -47,9 +52,11 @@ func (l *Live) Update(s LiveState) {
 	if l == nil || l.w == nil {
 		return
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.tty {
-		fmt.Fprintf(l.w, "\r\033[K%s", s.line())
-		l.drawn = true
+		l.line = s.line()
+		fmt.Fprintf(l.w, "\r\033[K%s", l.line)
 		return
 	}
 	if s.Phase == "checkpoint" && s.Checkpoint != l.last {
@@ -60,10 +67,38 @@ func (l *Live) Update(s LiveState) {
 
 // Done ends the live line, so what follows starts on a line of its own.
 func (l *Live) Done() {
-	if l != nil && l.tty && l.drawn {
-		fmt.Fprintln(l.w)
-		l.drawn = false
+	if l == nil || l.w == nil {
+		return
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.line != "" {
+		fmt.Fprintln(l.w)
+		l.line = ""
+	}
+}
+
+// Writer returns a writer for log lines that share the live line's
+// terminal: each write clears the live line, writes, and redraws it.
+func (l *Live) Writer() io.Writer { return liveWriter{l} }
+
+type liveWriter struct{ l *Live }
+
+func (lw liveWriter) Write(p []byte) (int, error) {
+	l := lw.l
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.line == "" {
+		return l.w.Write(p)
+	}
+	if _, err := io.WriteString(l.w, "\r\033[K"); err != nil {
+		return 0, err
+	}
+	n, err := l.w.Write(p)
+	if err == nil {
+		_, err = io.WriteString(l.w, l.line)
+	}
+	return n, err
 }
 
 func (s LiveState) line() string {

@@ -64,3 +64,30 @@ func TestLivePlainOneLinePerCheckpoint(t *testing.T) {
 		"checkpoint 2/2  elapsed 0s  remaining 0s\n"
 	require.Equal(t, want, b.String())
 }
+
+func TestLiveWriterLiftsTheLine(t *testing.T) {
+	tests := []struct {
+		name string
+		tty  bool
+		want string
+	}{
+		{
+			name: "terminal",
+			tty:  true,
+			want: "\r\033[Kwarm-up  elapsed 0s  remaining 0s" +
+				"\r\033[Klevel=INFO msg=x\nwarm-up  elapsed 0s  remaining 0s\n",
+		},
+		{name: "plain", tty: false, want: "level=INFO msg=x\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			l := NewLive(&b, tt.tty)
+			l.Update(LiveState{Phase: "warm-up"})
+			_, err := l.Writer().Write([]byte("level=INFO msg=x\n"))
+			require.NoError(t, err)
+			l.Done()
+			require.Equal(t, tt.want, b.String())
+		})
+	}
+}

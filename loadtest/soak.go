@@ -335,7 +335,8 @@ func (s *soak) startLoad(ctx context.Context) error {
 	}
 
 	s.live("spawning")
-	if err := l.spawn(ctx); err != nil {
+	progress := func(started, total int) { s.live(fmt.Sprintf("spawning %d/%d", started, total)) }
+	if err := l.spawn(ctx, progress); err != nil {
 		return err
 	}
 	s.log.Info("containers running", "run", s.opts.RunID, "containers", len(l.names),

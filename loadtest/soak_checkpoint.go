@@ -51,7 +51,7 @@ func (s *soak) checkpoint(ctx context.Context, i int, dump bool) error {
 // scrape reads /metrics, trying again a short while later when the target
 // does not answer. ctx ending is returned as it is.
 func (s *soak) scrape(ctx context.Context) (map[string][]analyze.Sample, error) {
-	pause := min(time.Second, s.opts.Interval/4)
+	pause := min(5*time.Second, s.opts.Interval/10)
 	var last error
 	for range scrapeAttempts {
 		m, _, err := s.scraper.Metrics(ctx, s.names)

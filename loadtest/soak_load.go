@@ -43,10 +43,13 @@ func newLoad(ctx context.Context, opts SoakOptions, log *slog.Logger) (*load, er
 	return &load{cli: cli, version: v.Version, opts: opts, log: log}, nil
 }
 
-// spawn starts the containers. Spawn removes what it started when it
-// fails; the soak's teardown removes anything left with the run id.
-func (l *load) spawn(ctx context.Context) error {
-	list, err := Spawn(ctx, l.cli, l.opts.spawnOptions())
+// spawn starts the containers, calling progress as they start. Spawn
+// removes what it started when it fails; the soak's teardown removes
+// anything left with the run id.
+func (l *load) spawn(ctx context.Context, progress func(started, total int)) error {
+	sp := l.opts.spawnOptions()
+	sp.Progress = progress
+	list, err := Spawn(ctx, l.cli, sp)
 	if err != nil {
 		return fmt.Errorf("spawn: %w", err)
 	}

@@ -102,15 +102,15 @@ func addSoakFlags(f *pflag.FlagSet, sf *soakFlags) {
 }
 
 func runSoak(cmd *cobra.Command, sf *soakFlags) error {
-	log, err := newLogger(cmd.ErrOrStderr())
+	live := loadtest.NewLive(cmd.ErrOrStderr(), isTerminal(cmd.ErrOrStderr()))
+	log, err := newLogger(live.Writer())
 	if err != nil {
 		return withCode(exitHarness, err)
 	}
 	if err := sf.complete(cmd); err != nil {
 		return withCode(exitHarness, err)
 	}
-	sf.opts.Logger = log
-	sf.opts.Live = loadtest.NewLive(cmd.ErrOrStderr(), isTerminal(cmd.ErrOrStderr()))
+	sf.opts.Logger, sf.opts.Live = log, live
 
 	ctx, stop := signal.NotifyContext(contextOf(cmd), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
