@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/logcap/logcap/analyze"
 )
@@ -109,7 +110,7 @@ func (r *report) writeHeader(b *strings.Builder) {
 	if r.incomplete() {
 		fmt.Fprintf(b, "> [!WARNING]\n> The run was interrupted after %s of the %s "+
 			"it was meant to last. Everything below covers only what was measured "+
-			"before it stopped.\n\n", span(r.res.Duration), span(info.Duration))
+			"before it stopped.\n\n", span(r.ranFor()), span(info.Duration))
 	}
 	for _, reason := range r.res.Reasons {
 		fmt.Fprintf(b, "- %s\n", reasonLine(reason))
@@ -128,6 +129,16 @@ func reasonLine(reason string) string {
 		return "**" + criterionTitle(name) + "**: " + EscapeCell(rest)
 	}
 	return capitalize(EscapeCell(reason))
+}
+
+// ranFor is how long the run lasted: from its start to its end when
+// run.json has both, else from the first to the last checkpoint.
+func (r *report) ranFor() time.Duration {
+	info := r.run.Info
+	if !info.StartedAt.IsZero() && info.EndedAt.After(info.StartedAt) {
+		return info.EndedAt.Sub(info.StartedAt)
+	}
+	return r.res.Duration
 }
 
 // scope is the one line that says what was measured and for how long.
