@@ -1,6 +1,3 @@
-// Package analyze scores a soak run: it reads checkpoints and goroutine
-// profiles as plain data, estimates growth, finds the phases of the run,
-// and names the stacks that grew. It knows nothing of Docker or HTTP.
 package analyze
 
 import "time"
