@@ -83,10 +83,18 @@ func Emit(ctx context.Context, stdout, stderr io.Writer, opts EmitOptions) (int6
 		if _, err := w.Write(Line(opts, n)); err != nil {
 			return n - 1, fmt.Errorf("write line %d: %w", n, err)
 		}
-		timer.Reset(time.Until(start.Add(time.Duration(n) * interval)))
+		wait := time.Until(start.Add(time.Duration(n) * interval))
+		if wait < -maxBehind { // paused: go on at the rate, not in a burst
+			start, wait = start.Add(-wait), 0
+		}
+		timer.Reset(wait)
 	}
 	return n, nil
 }
+
+// maxBehind is how far the emitter may fall behind its schedule (a
+// paused container, a starved CPU) and still catch up by writing faster.
+const maxBehind = time.Second
 
 // writeFinal writes the line that tells how many lines were emitted.
 func writeFinal(w io.Writer, name string, n int64) error {

@@ -33,7 +33,8 @@ type SpawnOptions struct {
 	RunID  string            // run id; empty for engine.NewRunID()
 	Labels map[string]string // user labels, checked like ParseLabels
 
-	// Image and Cmd replace the emitter: Cmd runs in Image as given.
+	// Image and Cmd replace the emitter: Cmd runs in Image as given (empty
+	// Cmd: the image's own command).
 	// Without Image, the emitter image is built from BinaryPath (default:
 	// this executable) and the emitter flags below become its command.
 	Image      string
