@@ -52,6 +52,9 @@ func (s *scorer) goroutineGrowth(cr *CriterionResult) {
 	worst := -1
 	for _, ser := range s.goroutines {
 		pts := ser.points(s.mins, s.from)
+		if len(pts) == 0 {
+			continue
+		}
 		g := growthOf(s.c.Metrics.Goroutines, pts)
 		g.Series = ser.key
 		v, why := judgeGrowth(&g, pts, thr, s.c)
@@ -63,6 +66,10 @@ func (s *scorer) goroutineGrowth(cr *CriterionResult) {
 		}
 	}
 	g := s.res.Growth.Goroutines
+	if worst < 0 {
+		cr.Verdict, cr.Result = Inconclusive, "no value since the baseline"
+		return
+	}
 	if g != nil {
 		cr.Result = fmt.Sprintf("%s/min (Theil-Sen %s/min, 95%% %s to %s; last third %s/min)",
 			num(g.PerMinute), num(g.Slope), num(g.SlopeLow), num(g.SlopeHigh),
@@ -77,6 +84,9 @@ func (s *scorer) fdGrowth(cr *CriterionResult) {
 	worst := -1
 	for _, ser := range s.fds {
 		pts := ser.points(s.mins, s.from)
+		if len(pts) == 0 {
+			continue
+		}
 		g := growthOf(s.c.Metrics.OpenFDs, pts)
 		g.Series = ser.key
 		g.Trend = trendName(g, thr/max(1, pts[len(pts)-1].x-pts[0].x))
@@ -93,6 +103,10 @@ func (s *scorer) fdGrowth(cr *CriterionResult) {
 			cr.Verdict, cr.Reason = v, labelled(ser.key, why)
 			cr.First, cr.Last = g.Baseline, g.Final
 		}
+	}
+	if worst < 0 {
+		cr.Verdict, cr.Result = Inconclusive, "no value since the baseline"
+		return
 	}
 	if g := s.res.Growth.FDs; g != nil {
 		cr.Result = fmt.Sprintf("%s (from %s to %s)", signed(g.Delta), num(g.Baseline),

@@ -217,7 +217,8 @@ func ParseBytes(s string) (float64, error) {
 // which keep reports true (flags given on the command line), so a run is
 // re-scored by the thresholds it ran with unless told otherwise. Recorded
 // keys that are not criteria flags are ignored; a bad value is an error.
-func RunCriteria(c Criteria, recorded map[string]string, keep func(flag string) bool) (Criteria, error) {
+func RunCriteria(c Criteria, recorded map[string]string,
+	keep func(flag string) bool) (Criteria, error) {
 	c.Disabled = slices.Clone(c.Disabled)
 	fs := pflag.NewFlagSet("recorded", pflag.ContinueOnError)
 	RegisterFlags(fs, &c)

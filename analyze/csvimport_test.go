@@ -1,10 +1,10 @@
 package analyze
 
 import (
+	"fmt"
 	"bytes"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -69,7 +69,7 @@ func TestImportedRunScores(t *testing.T) {
 	var b bytes.Buffer
 	b.WriteString("elapsed,goroutines,fds\n")
 	for m := range 31 {
-		b.WriteString(strings.Join([]string{strconv.Itoa(m * 60), strconv.Itoa(100 + 4*m), "30"}, ",") + "\n")
+		fmt.Fprintf(&b, "%d,%d,30\n", m*60, 100+4*m)
 	}
 	run, err := ParseCSV(&b, "leak.csv", t0, DefaultCriteria().Metrics)
 	if err != nil {

@@ -47,7 +47,9 @@ func FuzzReadCheckpoints(f *testing.F) {
 		if len(cps) == 0 {
 			return
 		}
-		// Whatever the reader accepts, Score must take without panicking.
+		// Whatever the reader accepts, Score must take without panicking,
+		// with every criterion on and with all off.
+		Score(Run{Checkpoints: cps}, DefaultCriteria())
 		c := DefaultCriteria()
 		c.Disabled = CriterionNames
 		Score(Run{Checkpoints: cps}, c)

@@ -258,7 +258,8 @@ recorded as disabled. The directory must not exist yet, or be empty.`,
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", "", "run directory to create (default: FILE without .csv, plus -run)")
+	cmd.Flags().StringVar(&out, "out", "",
+		"run directory to create (default: FILE without .csv, plus -run)")
 	cmd.Flags().IntVar(&containers, "containers", 0, "containers under load, for the pool criterion")
 	return cmd
 }
