@@ -4,6 +4,9 @@ package loadtest_test
 // real engine, against logcap's own capturer and against the deliberately
 // leaking capturer of testdata/leaky. They run in parallel and take about
 // six minutes of wall time together; -short skips them.
+//
+// A compressed run spans less than the default --min-duration (5m) from
+// baseline to final, so each passes a --min-duration that fits inside it.
 
 import (
 	"bufio"
@@ -50,7 +53,8 @@ func TestGateRealCapturerPasses(t *testing.T) {
 
 	g := gateSoak(t, "",
 		"--containers", "55", "--max-streams", "50", "--duration", "4m",
-		"--interval", "15s", "--rotate-every", "20s", "--warmup", "30s")
+		"--interval", "15s", "--rotate-every", "20s", "--warmup", "30s",
+		"--min-duration", "2m")
 
 	g.wantExit(t, 0)
 	g.wantVerdict(t, analyze.Pass)
@@ -74,8 +78,9 @@ func TestGateLeakyCapturerFails(t *testing.T) {
 
 	leaky := gateBuildLeaky(t)
 	g := gateSoak(t, leaky,
-		"--containers", "20", "--max-streams", "50", "--duration", "2m",
-		"--interval", "10s", "--rotate-every", "10s", "--warmup", "20s")
+		"--containers", "20", "--max-streams", "50", "--duration", "2m30s",
+		"--interval", "10s", "--rotate-every", "10s", "--warmup", "20s",
+		"--min-duration", "1m")
 
 	g.wantExit(t, 1)
 	g.wantVerdict(t, analyze.Fail)
@@ -103,8 +108,8 @@ func TestGateChurnPasses(t *testing.T) {
 
 	g := gateSoak(t, "",
 		"--containers", "20", "--churn", "20/min", "--max-streams", "50",
-		"--duration", "2m30s", "--interval", "10s", "--rotate-every", "15s",
-		"--warmup", "20s")
+		"--duration", "3m", "--interval", "10s", "--rotate-every", "15s",
+		"--warmup", "20s", "--min-duration", "1m30s")
 
 	g.wantExit(t, 0)
 	g.wantVerdict(t, analyze.Pass)
@@ -134,7 +139,6 @@ func gateSoak(t *testing.T, capturer string, args ...string) *gateRun {
 	t.Helper()
 	cli := enginetest.Client(t)
 	bin := enginetest.LogcapBinary(t)
-	enginetest.Image(t)
 
 	g := &gateRun{dir: filepath.Join(t.TempDir(), "run")}
 	args = append([]string{"soak", "--out", g.dir}, args...)
