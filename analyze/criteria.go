@@ -233,3 +233,36 @@ func RunCriteria(c Criteria, recorded map[string]string,
 	}
 	return c, nil
 }
+
+// Validate refuses negative thresholds and an empty metric name for an
+// enabled criterion.
+func (c Criteria) Validate() error {
+	for _, v := range []struct {
+		flag string
+		val  float64
+	}{
+		{"max-goroutine-growth", c.MaxGoroutineGrowth}, {"max-fd-growth", c.MaxFDGrowth},
+		{"min-checkpoints", float64(c.MinCheckpoints)},
+		{"min-duration", float64(c.MinDuration)}, {"max-noise", c.MaxNoise},
+		{"memory-limit", c.MemoryLimit}, {"blocked-after", float64(c.BlockedAfter)},
+	} {
+		if v.val < 0 || math.IsNaN(v.val) {
+			return fmt.Errorf("--%s must not be negative", v.flag)
+		}
+	}
+	m := c.Metrics
+	for _, n := range []struct{ crit, flag, name string }{
+		{CritGoroutines, "metric-goroutines", m.Goroutines},
+		{CritFDs, "metric-open-fds", m.OpenFDs},
+		{CritPool, "metric-streams-active", m.StreamsActive},
+		{CritPool, "metric-pool-capacity", m.PoolCapacity},
+		{CritHealth, "metric-healthy", m.Healthy},
+		{CritRotations, "metric-rotations", m.Rotations},
+		{CritLiveness, "metric-lines", m.Lines},
+	} {
+		if n.name == "" && c.Enabled(n.crit) {
+			return fmt.Errorf("--%s is empty: name the metric or --disable %s", n.flag, n.crit)
+		}
+	}
+	return nil
+}

@@ -95,3 +95,28 @@ func TestParseBytes(t *testing.T) {
 		}
 	}
 }
+
+func TestCriteriaValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*Criteria)
+		want string
+	}{
+		{"defaults", func(*Criteria) {}, ""},
+		{"negative growth", func(c *Criteria) { c.MaxGoroutineGrowth = -1 }, "max-goroutine-growth"},
+		{"empty metric", func(c *Criteria) { c.Metrics.Lines = "" }, "--metric-lines is empty"},
+		{"empty metric, criterion off", func(c *Criteria) {
+			c.Metrics.Lines, c.Disabled = "", []string{CritLiveness}
+		}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := DefaultCriteria()
+			tt.edit(&c)
+			err := c.Validate()
+			if (tt.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -27,7 +27,7 @@
 //  3. The whole run's interval lies wholly above T, or (final - baseline)
 //     per minute exceeds T: FAIL; but if the last third's slope is at most
 //     T/2, INCONCLUSIVE: grew, then held flat (a plateau).
-//  4. The whole run's interval lies wholly below T: PASS, unless it is
+//  4. The whole run's interval lies at or below T: PASS, unless it is
 //     wider than MaxNoise (2) times T: INCONCLUSIVE, too noisy.
 //  5. Otherwise the interval contains T: INCONCLUSIVE, too noisy.
 //

@@ -53,7 +53,7 @@ func shortRun(pts []point, c Criteria) (bool, string) {
 //  3. The whole run's interval lies wholly above thr, or final minus
 //     baseline per minute is above thr: FAIL, unless the last third's
 //     slope is at most thr/2 (a plateau), then INCONCLUSIVE.
-//  4. The whole run's interval lies wholly below thr: PASS, unless the
+//  4. The whole run's interval lies at or below thr: PASS, unless the
 //     interval is wider than MaxNoise times thr: INCONCLUSIVE, too noisy.
 //  5. Otherwise the interval contains thr: INCONCLUSIVE, too noisy.
 func judgeGrowth(g *SeriesGrowth, pts []point, thr float64, c Criteria) (Verdict, string) {
@@ -90,7 +90,7 @@ func judgeTrend(g *SeriesGrowth, pts []point, thr float64) (Verdict, string) {
 			"%.2f/min from baseline to final", g.Slope, g.SlopeLow, g.SlopeHigh,
 			g.PerMinute)
 	}
-	if g.SlopeHigh < thr {
+	if g.SlopeHigh <= thr {
 		return Pass, ""
 	}
 	g.Trend = "unclear"

@@ -33,6 +33,9 @@ type scorer struct {
 func Score(run Run, c Criteria) (Result, error) {
 	res := Result{Settings: c, Incomplete: run.Info.Incomplete,
 		Notes: slices.Clone(run.Notes)}
+	if err := c.Validate(); err != nil {
+		return res, err
+	}
 	if len(run.Checkpoints) == 0 {
 		return res, ErrNoCheckpoints
 	}
