@@ -78,6 +78,20 @@ func (l *Live) Done() {
 	}
 }
 
+// Clear takes the live line off the screen, for a step that leaves
+// nothing worth keeping.
+func (l *Live) Clear() {
+	if l == nil || l.w == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.line != "" {
+		fmt.Fprint(l.w, "\r\033[K")
+		l.line = ""
+	}
+}
+
 // Writer returns a writer for log lines that share the live line's
 // terminal: each write clears the live line, writes, and redraws it.
 func (l *Live) Writer() io.Writer { return liveWriter{l} }

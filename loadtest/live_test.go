@@ -91,3 +91,12 @@ func TestLiveWriterLiftsTheLine(t *testing.T) {
 		})
 	}
 }
+
+func TestLiveClear(t *testing.T) {
+	var b strings.Builder
+	l := NewLive(&b, true)
+	l.Update(LiveState{Phase: "settling"})
+	l.Clear()
+	l.Done()
+	require.Equal(t, "\r\033[Ksettling  elapsed 0s  remaining 0s\r\033[K", b.String())
+}

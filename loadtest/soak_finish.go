@@ -63,7 +63,7 @@ func (s *soak) stopAndSettle(ctx context.Context) {
 		s.live("settling")
 		s.settle(ctx, settleLimit)
 	}
-	s.opts.Live.Done()
+	s.opts.Live.Clear()
 }
 
 // note records a remark for the report and logs it.
