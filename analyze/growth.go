@@ -66,8 +66,8 @@ func judgeGrowth(g *SeriesGrowth, pts []point, thr float64, c Criteria) (Verdict
 	if v == Pass && c.MaxNoise > 0 && g.SlopeHigh-g.SlopeLow > c.MaxNoise*thr {
 		g.Trend = "unclear"
 		return Inconclusive, fmt.Sprintf("too noisy: 95%% interval of the slope, "+
-			"%.2f to %.2f/min, is wider than %s times the threshold",
-			g.SlopeLow, g.SlopeHigh, num(c.MaxNoise))
+			"%s to %s/min, is wider than %s times the threshold",
+			num(g.SlopeLow), num(g.SlopeHigh), num(c.MaxNoise))
 	}
 	return v, why
 }
@@ -76,27 +76,27 @@ func judgeGrowth(g *SeriesGrowth, pts []point, thr float64, c Criteria) (Verdict
 func judgeTrend(g *SeriesGrowth, pts []point, thr float64) (Verdict, string) {
 	last := theilSen(lastThird(pts))
 	if last.low > thr {
-		return Fail, fmt.Sprintf("still growing: %.2f/min over the last third "+
-			"(95%% interval %.2f to %.2f)", last.slope, last.low, last.high)
+		return Fail, fmt.Sprintf("still growing: %s/min over the last third "+
+			"(95%% interval %s to %s)", num(last.slope), num(last.low), num(last.high))
 	}
 	if g.SlopeLow > thr || g.PerMinute > thr {
 		if g.LastThird <= thr/2 {
 			g.Trend = "plateau"
-			return Inconclusive, fmt.Sprintf("grew %.2f/min from baseline, then "+
-				"held flat over the last third (%.2f/min): bounded growth or a "+
-				"slow leak; run longer to tell", g.PerMinute, g.LastThird)
+			return Inconclusive, fmt.Sprintf("grew %s/min from baseline, then "+
+				"held flat over the last third (%s/min): bounded growth or a "+
+				"slow leak; run longer to tell", num(g.PerMinute), num(g.LastThird))
 		}
-		return Fail, fmt.Sprintf("growing %.2f/min (95%% interval %.2f to %.2f), "+
-			"%.2f/min from baseline to final", g.Slope, g.SlopeLow, g.SlopeHigh,
-			g.PerMinute)
+		return Fail, fmt.Sprintf("growing %s/min (95%% interval %s to %s), "+
+			"%s/min from baseline to final", num(g.Slope), num(g.SlopeLow),
+			num(g.SlopeHigh), num(g.PerMinute))
 	}
 	if g.SlopeHigh <= thr {
 		return Pass, ""
 	}
 	g.Trend = "unclear"
 	return Inconclusive, fmt.Sprintf("too noisy: 95%% interval of the slope, "+
-		"%.2f to %.2f/min, contains the threshold %.2f/min",
-		g.SlopeLow, g.SlopeHigh, thr)
+		"%s to %s/min, contains the threshold %s/min",
+		num(g.SlopeLow), num(g.SlopeHigh), num(thr))
 }
 
 // trendName labels a series by its slopes relative to thr.

@@ -13,7 +13,8 @@ import (
 // two sigma. A jump between two segments larger than four sigma becomes a
 // phase of its own. Flat segments after growth are plateaus, others stable;
 // a first phase that is not flat and ends in the first third of the run,
-// followed by a flat one, is warm-up.
+// followed by a flat one, is warm-up. Three or more growth phases separated
+// by plateaus become one growth phase in steps (a leak per rotation).
 const (
 	splitPenalty = 4.0
 	minSigma     = 0.5
@@ -36,18 +37,23 @@ func phasesOf(pts []point, idx []int, elapsed0, thr float64) []Phase {
 	segs := splitSegments(pts, segment{0, len(pts) - 1}, pen)
 	var out []Phase
 	for k, s := range segs {
+		p := segmentPhase(pts, idx, s, thr, sigma)
 		if k > 0 {
-			if p, ok := jumpPhase(pts, idx, segs[k-1], s, sigma); ok {
-				out = append(out, p)
+			prev := segs[k-1]
+			if j, ok := jumpPhase(pts, idx, prev, s, sigma); ok {
+				out = append(out, j)
+			} else {
+				// No step between them: this phase starts where the last ended.
+				p.StartIndex, p.Start = idx[prev.j], pts[prev.j].x
 			}
 		}
-		out = append(out, segmentPhase(pts, idx, s, thr, sigma))
+		out = append(out, p)
 	}
 	for k := range out {
 		out[k].Start = elapsed0 + out[k].Start*60
 		out[k].End = elapsed0 + out[k].End*60
 	}
-	return nameFlat(markWarmup(mergePhases(out)))
+	return mergeStairs(nameFlat(markWarmup(mergePhases(out))))
 }
 
 func splitSegments(pts []point, s segment, pen float64) []segment {
@@ -179,6 +185,40 @@ func nameFlat(ps []Phase) []Phase {
 		}
 	}
 	return slices.Clip(ps)
+}
+
+// minStairs is how many growth phases, each followed by a plateau, make a
+// staircase: a leak per rotation looks like that.
+const minStairs = 3
+
+// mergeStairs turns growth, plateau, growth, ... with at least minStairs
+// growth phases into one growth phase whose Steps counts them.
+func mergeStairs(ps []Phase) []Phase {
+	var out []Phase
+	for k := 0; k < len(ps); k++ {
+		end, steps := k, 0
+		for end < len(ps) && ps[end].Kind == PhaseGrowth {
+			steps++
+			if end+2 < len(ps) && ps[end+1].Kind == PhasePlateau &&
+				ps[end+2].Kind == PhaseGrowth {
+				end += 2
+				continue
+			}
+			break
+		}
+		if steps < minStairs {
+			out = append(out, ps[k])
+			continue
+		}
+		p := ps[k]
+		p.EndIndex, p.End, p.To, p.Steps = ps[end].EndIndex, ps[end].End, ps[end].To, steps
+		if d := (p.End - p.Start) / 60; d > 0 {
+			p.Rate = (p.To - p.From) / d
+		}
+		out = append(out, p)
+		k = end
+	}
+	return out
 }
 
 func round1(v float64) float64 { return math.Round(v*10) / 10 }

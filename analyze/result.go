@@ -220,6 +220,9 @@ type Phase struct {
 	// From and To are the goroutine counts at its ends.
 	From float64 `json:"from"`
 	To   float64 `json:"to"`
+	// Steps is, for growth that came in steps (growth and plateau taking
+	// turns, as a leak per rotation does), how many; 0 otherwise.
+	Steps int `json:"steps,omitempty"`
 }
 
 // Frame is one function call of a stack, without addresses.

@@ -84,6 +84,15 @@ func TestScoreSyntheticSeries(t *testing.T) {
 		{"late leak", 31, func(m int) float64 {
 			return 120 + 6*math.Max(0, float64(m-20))
 		}, Fail, "stable,growth"},
+		{"leak per rotation, a staircase", 31, func(m int) float64 {
+			return 120 + 15*float64(m/5)
+		}, Fail, "stable,growth"},
+		{"leak fixed by a restart of a pool", 31, func(m int) float64 {
+			if m < 15 {
+				return 120 + 4*float64(m)
+			}
+			return 180 - 4*float64(m-15)
+		}, Pass, "growth,decline"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
