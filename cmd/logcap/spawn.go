@@ -61,7 +61,7 @@ containers a minute (a --restart-share of them restarted in place instead).
 		Example: `  logcap spawn --containers 20 --rate 50 --stderr-share 0.2 --label team=core
   logcap spawn --containers 5 --long-every 100 --tty --json
   logcap spawn --containers 55 --run soak1 --churn 6/min --duration 30m --restart-share 0.3
-  logcap spawn --containers 3 --image busybox:local --cmd "sh -c 'while :; do date; sleep 1; done'"
+  logcap spawn --containers 3 --image myapp:dev --cmd "/app --log-every 1s"
   logcap spawn --list
   logcap spawn --cleanup --run soak1
   logcap spawn --cleanup --images`,
