@@ -91,10 +91,13 @@ func (s *scorer) stillRising(ser *series) (Verdict, string) {
 	if !ok {
 		return Inconclusive, "no value"
 	}
+	k, full := s.recentStart(last)
 	if ser.vals[last] <= 0 {
+		if !full {
+			return Inconclusive, "no rotation yet; the run is shorter than the rotation window"
+		}
 		return Fail, "no rotation at all"
 	}
-	k, full := s.recentStart(last)
 	if ser.vals[last] > ser.vals[k] {
 		return Pass, ""
 	}

@@ -41,9 +41,9 @@
 //
 // Criterion 4, health: any label set other than 1 at any checkpoint FAILs.
 //
-// Criterion 5, rotations: none at all FAILs; otherwise the total must rise
-// within the last max(a third of the run, rotate-every + interval), else
-// FAIL, or INCONCLUSIVE when the run is shorter than that window.
+// Criterion 5, rotations: the total must be above 0 and have risen within
+// the last max(a third of the run, rotate-every + interval), else FAIL, or
+// INCONCLUSIVE when the run is shorter than that window.
 //
 // Liveness: lines captured must rise between checkpoints. Two intervals in
 // a row without a new line FAIL (a frozen capturer); only the last interval

@@ -182,6 +182,8 @@ func TestScoreCriteria(t *testing.T) {
 			[]Sample{{Value: 9}}), CritPool, Fail, "30"},
 		{"no rotation", edit(synth(31, flat), 0, 31, "logcap_rotations_total",
 			[]Sample{{Value: 0}}), CritRotations, Fail, "no rotation"},
+		{"no rotation in a short run", edit(synth(4, flat), 0, 4, "logcap_rotations_total",
+			[]Sample{{Value: 0}}), CritRotations, Inconclusive, "no rotation yet"},
 		{"rotations stopped", edit(synth(31, flat), 15, 31, "logcap_rotations_total",
 			[]Sample{{Value: 30}}), CritRotations, Fail, "no rotation since"},
 		{"fds grew 100", edit(synth(31, flat), 30, 31, "process_open_fds",
