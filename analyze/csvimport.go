@@ -121,6 +121,9 @@ func mapHeader(header []string) ([]int, error) {
 	cols := make([]int, len(header))
 	seen := map[int]bool{}
 	for i, h := range header {
+		if i == 0 {
+			h = strings.TrimPrefix(h, "\ufeff") // a byte order mark from a spreadsheet
+		}
 		key := columnSep.ReplaceAllString(strings.ToLower(strings.TrimSpace(h)), "_")
 		k := slices.IndexFunc(csvColumns, func(c csvColumn) bool {
 			return slices.Contains(c.names, key)

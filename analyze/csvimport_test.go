@@ -35,6 +35,13 @@ func TestParseCSV(t *testing.T) {
 	}
 }
 
+func TestParseCSVByteOrderMark(t *testing.T) {
+	in := "\ufeffelapsed,goroutines,fds\n0,1,1\n"
+	if _, err := ParseCSV(strings.NewReader(in), "t.csv", t0, DefaultCriteria().Metrics); err != nil {
+		t.Errorf("ParseCSV: %v", err)
+	}
+}
+
 func TestParseCSVErrors(t *testing.T) {
 	tests := []struct {
 		name, in, want string

@@ -20,6 +20,7 @@ type MissingMetricError struct {
 	Flag      string // the flag that names the metric
 }
 
+// Error says which metric is missing and how to fix the command line.
 func (e *MissingMetricError) Error() string {
 	return fmt.Sprintf("metric %q (criterion %s) never appears in the run; "+
 		"name it with --%s or skip the criterion with --disable %s",
