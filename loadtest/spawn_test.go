@@ -16,6 +16,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
+	"github.com/docker/docker/errdefs"
 	"github.com/docker/docker/pkg/stdcopy"
 
 	"github.com/logcap/logcap/internal/engine"
@@ -443,5 +444,75 @@ func TestSpawnInterruptedRemovesStarted(t *testing.T) {
 	list, err := loadtest.List(context.Background(), cli, run)
 	if err != nil || len(list) != 0 {
 		t.Errorf("after interruption List = %d containers, %v; want none", len(list), err)
+	}
+}
+
+// TestCleanupImagesOfRun removes, with images, an image carrying the run
+// id along with the run's containers, and nothing else.
+func TestCleanupImagesOfRun(t *testing.T) {
+	cli := enginetest.Client(t)
+	run := newRun(t, cli)
+	ctx := context.Background()
+	ref := "logcap-emit-test:" + run
+	labels := map[string]string{engine.LabelManaged: "true", engine.LabelRun: run}
+	if err := engine.BuildImage(ctx, cli, enginetest.LogcapBinary(t), ref, labels); err != nil {
+		t.Fatalf("BuildImage: %v", err)
+	}
+	t.Cleanup(func() {
+		_, _ = cli.ImageRemove(context.Background(), ref, image.RemoveOptions{Force: true})
+	})
+	opts := loadtest.SpawnOptions{Count: 2, RunID: run, Image: ref,
+		Cmd: []string{"--name", "x"}}
+	started, err := loadtest.Spawn(ctx, cli, opts)
+	if err != nil {
+		t.Fatalf("Spawn: %v", err)
+	}
+
+	removed, err := loadtest.Cleanup(ctx, cli, run, true)
+	want := []string{started[0].Name, started[1].Name, ref}
+	if err != nil || !equalStrings(removed, want) {
+		t.Errorf("Cleanup = %v, %v; want %v, nil", removed, err, want)
+	}
+	if _, err := cli.ImageInspect(ctx, ref); !errdefs.IsNotFound(err) {
+		t.Errorf("image %s after cleanup: %v, want not found", ref, err)
+	}
+}
+
+// TestSpawnLongLines checks that long lines reach the engine whole: Docker
+// splits them into 16 KiB messages that join back into one line.
+func TestSpawnLongLines(t *testing.T) {
+	cli := enginetest.Client(t)
+	run := newRun(t, cli)
+	opts := emitterOptions(t, run, 1)
+	opts.Rate, opts.LongEvery, opts.LongBytes = 20, 2, 40000
+
+	started, err := loadtest.Spawn(context.Background(), cli, opts)
+	if err != nil {
+		t.Fatalf("Spawn: %v", err)
+	}
+	time.Sleep(time.Second)
+
+	rc, err := cli.ContainerLogs(context.Background(), started[0].ID,
+		container.LogsOptions{ShowStdout: true})
+	if err != nil {
+		t.Fatalf("logs: %v", err)
+	}
+	defer rc.Close()
+	var out bytes.Buffer
+	if _, err := stdcopy.StdCopy(&out, io.Discard, rc); err != nil {
+		t.Fatalf("read logs: %v", err)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) < 4 {
+		t.Fatalf("%d lines, want at least 4", len(lines))
+	}
+	for i, l := range lines {
+		want := loadtest.DefaultLineBytes
+		if (i+1)%2 == 0 {
+			want = opts.LongBytes
+		}
+		if len(l) != want {
+			t.Errorf("line %d: %d bytes, want %d", i+1, len(l), want)
+		}
 	}
 }
