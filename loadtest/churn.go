@@ -48,7 +48,8 @@ type ChurnStats struct {
 // it returns nil when the time is up or ctx ends, and an error for bad
 // input or when maxChurnFailures operations fail in a row. The rate is
 // a ceiling: an operation that takes longer than its interval delays the
-// next.
+// next. A container restarted in place numbers its lines from 1 again,
+// after the final line that counted the ones before.
 func Churn(ctx context.Context, cli *client.Client, opts ChurnOptions) (ChurnStats, error) {
 	ch, err := newChurner(ctx, cli, opts)
 	if err != nil {

@@ -38,7 +38,8 @@ ENTRYPOINT ["/logcap", "emit"]
 // "/logcap emit", building it from scratch through the engine (no registry)
 // unless an image for the same binary already exists. The image carries
 // LabelManaged, which its containers inherit, and no run id: every run
-// with the same binary shares it.
+// with the same binary shares it. Nothing removes the image of an older
+// binary but `logcap spawn --cleanup --images`.
 func EnsureImage(ctx context.Context, cli *client.Client, binPath string) (string, error) {
 	bin, err := os.ReadFile(binPath)
 	if err != nil {
