@@ -52,3 +52,15 @@ func BenchmarkDiffProfiles100k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkScore100kCheckpoints scores an imported timeline of 100,000 rows,
+// a leak with noise.
+func BenchmarkScore100kCheckpoints(b *testing.B) {
+	run := synth(100_000, func(m int) float64 { return 500 + 0.5*float64(m) + float64(m%7) })
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Score(run, DefaultCriteria()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -57,32 +57,62 @@ func phasesOf(pts []point, idx []int, elapsed0, thr float64) []Phase {
 }
 
 func splitSegments(pts []point, s segment, pen float64) []segment {
-	whole := sse(pts[s.i : s.j+1])
+	return splitWith(newPrefix(pts), s, pen)
+}
+
+func splitWith(ps *prefix, s segment, pen float64) []segment {
+	whole := ps.sse(s.i, s.j)
 	best, bestK := whole, -1
 	for k := s.i + minSegment - 1; k+minSegment <= s.j; k++ {
-		if v := sse(pts[s.i:k+1]) + sse(pts[k+1:s.j+1]); v < best {
+		if v := ps.sse(s.i, k) + ps.sse(k+1, s.j); v < best {
 			best, bestK = v, k
 		}
 	}
 	if bestK < 0 || whole-best <= pen {
 		return []segment{s}
 	}
-	left := splitSegments(pts, segment{s.i, bestK}, pen)
-	return append(left, splitSegments(pts, segment{bestK + 1, s.j}, pen)...)
+	left := splitWith(ps, segment{s.i, bestK}, pen)
+	return append(left, splitWith(ps, segment{bestK + 1, s.j}, pen)...)
 }
 
-// sse is the residual sum of squares of the least-squares line through pts.
-func sse(pts []point) float64 {
-	if len(pts) < 3 {
+// prefix holds running sums of a series, so the least-squares fit of any
+// span costs O(1) and segmentation stays O(n) per split.
+type prefix struct {
+	n, x, y, xx, xy, yy []float64
+}
+
+func newPrefix(pts []point) *prefix {
+	m := len(pts) + 1
+	p := &prefix{n: make([]float64, m), x: make([]float64, m), y: make([]float64, m),
+		xx: make([]float64, m), xy: make([]float64, m), yy: make([]float64, m)}
+	for i, q := range pts {
+		// Taken from the first point, so the sums stay small and exact.
+		x, y := q.x-pts[0].x, q.y-pts[0].y
+		p.n[i+1] = p.n[i] + 1
+		p.x[i+1] = p.x[i] + x
+		p.y[i+1] = p.y[i] + y
+		p.xx[i+1] = p.xx[i] + x*x
+		p.xy[i+1] = p.xy[i] + x*y
+		p.yy[i+1] = p.yy[i] + y*y
+	}
+	return p
+}
+
+// sse is the residual sum of squares of the least-squares line through
+// points i..j inclusive; 0 for fewer than three points.
+func (p *prefix) sse(i, j int) float64 {
+	n := p.n[j+1] - p.n[i]
+	if n < 3 {
 		return 0
 	}
-	slope, icept := leastSquares(pts)
-	var s float64
-	for _, p := range pts {
-		r := p.y - (icept + slope*p.x)
-		s += r * r
+	sx, sy := p.x[j+1]-p.x[i], p.y[j+1]-p.y[i]
+	sxx, sxy, syy := p.xx[j+1]-p.xx[i], p.xy[j+1]-p.xy[i], p.yy[j+1]-p.yy[i]
+	vx, vy, cxy := sxx-sx*sx/n, syy-sy*sy/n, sxy-sx*sy/n
+	r := vy
+	if vx > 0 {
+		r -= cxy * cxy / vx
 	}
-	return s
+	return max(r, 0)
 }
 
 func leastSquares(pts []point) (slope, intercept float64) {

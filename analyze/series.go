@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -55,10 +56,18 @@ func (s *series) at(i int) (float64, bool) { return s.vals[i], s.ok[i] }
 
 // labelKey renders a label set as `a="1",b="2"`, sorted; "" for none.
 func labelKey(l map[string]string) string {
+	switch len(l) {
+	case 0:
+		return ""
+	case 1:
+		for k, v := range l {
+			return k + "=" + strconv.Quote(v)
+		}
+	}
 	keys := slices.Sorted(maps.Keys(l))
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s=%q", k, l[k])
+		parts[i] = k + "=" + strconv.Quote(l[k])
 	}
 	return strings.Join(parts, ",")
 }
