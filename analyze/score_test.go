@@ -84,6 +84,9 @@ func TestScoreSyntheticSeries(t *testing.T) {
 		{"late leak", 31, func(m int) float64 {
 			return 120 + 6*math.Max(0, float64(m-20))
 		}, Fail, "stable,growth"},
+		{"warm-up rise that settles", 31, func(m int) float64 {
+			return 320 - 200*math.Exp(-float64(m)/1.5)
+		}, Inconclusive, "warm-up,stable"},
 		{"leak per rotation, a staircase", 31, func(m int) float64 {
 			return 120 + 15*float64(m/5)
 		}, Fail, "stable,growth"},
@@ -125,5 +128,28 @@ func TestScoreMissingMetricIsAnError(t *testing.T) {
 	}
 	if res.Verdict == Pass {
 		t.Errorf("verdict = PASS with a missing metric")
+	}
+}
+
+// Two label sets of go_goroutines (two instances behind one target, say):
+// the criterion holds only if both hold, and the worst is reported.
+func TestScoreGoroutinesPerLabelSet(t *testing.T) {
+	run := synth(31, flat)
+	for i := range run.Checkpoints {
+		run.Checkpoints[i].Metrics["go_goroutines"] = []Sample{
+			{Labels: map[string]string{"instance": "a"}, Value: 100},
+			{Labels: map[string]string{"instance": "b"}, Value: float64(100 + 5*i)},
+		}
+	}
+	res, err := Score(run, DefaultCriteria())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := criterion(res, CritGoroutines)
+	if cr.Verdict != Fail || !strings.Contains(cr.Reason, `instance="b"`) {
+		t.Errorf("goroutines = %s (%s), want FAIL naming instance b", cr.Verdict, cr.Reason)
+	}
+	if g := res.Growth.Goroutines; g.Series != `instance="b"` || g.PerMinute != 5 {
+		t.Errorf("growth %+v, want instance b at 5/min", *g)
 	}
 }

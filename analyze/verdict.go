@@ -25,6 +25,11 @@ func (s *scorer) findPhases() {
 		}
 	}
 	s.res.Phases = phasesOf(pts, idx, s.cps[s.from].Elapsed, s.c.MaxGoroutineGrowth)
+	if ps := s.res.Phases; len(ps) > 0 && ps[0].Kind == PhaseWarmup && ps[0].To > ps[0].From {
+		s.note("goroutines were still rising at the baseline (warm-up until checkpoint %d, "+
+			"%s to %s): a longer warm-up would start the baseline after it",
+			ps[0].EndIndex, num(ps[0].From), num(ps[0].To))
+	}
 }
 
 // decide sets the run's verdict and reasons: FAIL if any enabled criterion
