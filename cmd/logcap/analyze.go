@@ -122,6 +122,7 @@ func verdictCode(v analyze.Verdict) error {
 
 func newAnalyzeDiffCmd() *cobra.Command {
 	var limit int
+	var full bool
 	cmd := &cobra.Command{
 		Use:   "diff BASE FINAL",
 		Short: "Print the goroutine stacks that grew from one profile to another",
@@ -130,7 +131,7 @@ of every frame, addresses ignored) and prints the stacks whose count grew,
 most growth first. A profile is a pprof goroutine profile (debug=0,
 gzipped or not) or a full text dump (debug=2).`,
 		Example: `  logcap analyze diff pprof/000.pb.gz pprof/059.pb.gz
-  logcap analyze diff --limit 5 base.txt final.txt`,
+  logcap analyze diff --limit 5 --stacks base.txt final.txt`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			base, err := analyze.ReadGoroutines(args[0])
@@ -142,10 +143,14 @@ gzipped or not) or a full text dump (debug=2).`,
 				return withCode(exitHarness, err)
 			}
 			stacks := analyze.DiffProfiles(base, final)
-			return printStacks(cmd.OutOrStdout(), stacks, limit)
+			if err := printStacks(cmd.OutOrStdout(), stacks, limit); err != nil || !full {
+				return err
+			}
+			return printFullStacks(cmd.OutOrStdout(), stacks, limit)
 		},
 	}
 	cmd.Flags().IntVar(&limit, "limit", 20, "print at most this many stacks (0: all)")
+	cmd.Flags().BoolVar(&full, "stacks", false, "also print every frame of each stack")
 	return cmd
 }
 
@@ -173,6 +178,24 @@ func printStacks(w io.Writer, stacks []analyze.StackGrowth, limit int) error {
 		_, err := fmt.Fprintf(w, "%d more stacks grew; --limit 0 shows all\n",
 			len(stacks)-len(shown))
 		return err
+	}
+	return nil
+}
+
+func printFullStacks(w io.Writer, stacks []analyze.StackGrowth, limit int) error {
+	for i, s := range stacks {
+		if limit > 0 && i == limit {
+			break
+		}
+		if _, err := fmt.Fprintf(w, "\n+%d %s\n", s.Delta, s.Function); err != nil {
+			return err
+		}
+		for _, f := range s.Stack {
+			if _, err := fmt.Fprintf(w, "    %s\n        %s:%d\n", f.Function, f.File,
+				f.Line); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
