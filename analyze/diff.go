@@ -68,9 +68,11 @@ func framesOf(cache map[*profile.Location]locFrames, loc *profile.Location) locF
 	return lf
 }
 
-// locationFrames lists a location's frames, inlined ones first. A location
-// without symbols is named by its address: the one case where a rebuild will
-// not match.
+// locationFrames lists a location's frames, inlined ones first, leaving out
+// the runtime's unexported functions: a debug=2 dump hides them, so a
+// profile and a dump of the same goroutines group alike. A location without
+// symbols is named by its address: the one case where a rebuild will not
+// match.
 func locationFrames(loc *profile.Location) []Frame {
 	if len(loc.Line) == 0 {
 		return []Frame{{Function: fmt.Sprintf("0x%x", loc.Address)}}
@@ -81,9 +83,22 @@ func locationFrames(loc *profile.Location) []Frame {
 		if ln.Function != nil {
 			f.Function, f.File = ln.Function.Name, ln.Function.Filename
 		}
-		frames = append(frames, f)
+		if !hiddenRuntime(f.Function) {
+			frames = append(frames, f)
+		}
 	}
 	return frames
+}
+
+// hiddenRuntime reports whether a Go traceback hides fn: an unexported
+// function or method of package runtime.
+func hiddenRuntime(fn string) bool {
+	rest, ok := strings.CutPrefix(fn, "runtime.")
+	if !ok || rest == "" {
+		return false
+	}
+	c := rest[0]
+	return c == '(' || c == '_' || (c >= 'a' && c <= 'z')
 }
 
 // appendStackKey appends the identity of a stack: function, file and line
@@ -113,7 +128,8 @@ func valueIndex(p *profile.Profile) int {
 // DiffProfiles returns the goroutine stacks whose count grew from base to
 // final, most growth first (ties by function and location). Stacks are
 // grouped by function and file:line of every frame, ignoring addresses, so
-// profiles of two builds of the same source still match.
+// profiles of two builds of the same source still match; the runtime's
+// unexported frames are left out, as debug=2 dumps leave them out.
 func DiffProfiles(base, final *profile.Profile) []StackGrowth {
 	return diffCounts(stackCounts(base), stackCounts(final))
 }

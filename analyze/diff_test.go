@@ -151,6 +151,37 @@ func TestDiffStoredProfiles(t *testing.T) {
 	}
 }
 
+// A profile and a dump of the same goroutines group alike, although the
+// profile carries the runtime frames the dump hides.
+func TestProfileAndDumpOfTheSameMoment(t *testing.T) {
+	prof, err := ReadGoroutines(filepath.Join("testdata", "final.pb.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dump, err := ReadGoroutines(filepath.Join("testdata", "final.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pair := range [][2]*profile.Profile{{prof, dump}, {dump, prof}} {
+		if s, ok := findStack(DiffProfiles(pair[0], pair[1]), parkFunc); ok {
+			t.Errorf("parked stack grew by %d between two views of one moment", s.Delta)
+		}
+	}
+}
+
+func TestHiddenRuntime(t *testing.T) {
+	tests := map[string]bool{
+		"runtime.gopark": true, "runtime.(*mheap).alloc": true, "runtime._System": true,
+		"runtime.Gosched": false, "runtime/pprof.writeGoroutine": false,
+		"main.runtime": false, "runtime.": false,
+	}
+	for fn, want := range tests {
+		if got := hiddenRuntime(fn); got != want {
+			t.Errorf("hiddenRuntime(%q) = %v, want %v", fn, got, want)
+		}
+	}
+}
+
 func TestReadGoroutinesRefusesOtherFiles(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct {
