@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -211,4 +212,81 @@ func parseFinal(rest string) (int64, bool) {
 		return 0, false
 	}
 	return n, true
+}
+
+// finalTail follows a sink file as it grows, from an offset, and collects
+// the containers whose final line ("<name> final emitted=<n>") arrived.
+type finalTail struct {
+	path string
+	off  int64
+	rest []byte // a line not yet ended
+	seen map[string]bool
+}
+
+func newFinalTail(path string) *finalTail {
+	t := &finalTail{path: path, seen: map[string]bool{}}
+	if fi, err := os.Stat(path); err == nil {
+		t.off = fi.Size()
+	}
+	return t
+}
+
+var finalMark = []byte(" final emitted=")
+
+// poll reads what was appended since the last poll. A sink that does not
+// exist yet holds no final line.
+func (t *finalTail) poll() error {
+	f, err := os.Open(t.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open sink: %w", err)
+	}
+	defer f.Close()
+	if _, err := f.Seek(t.off, io.SeekStart); err != nil {
+		return fmt.Errorf("seek sink: %w", err)
+	}
+	buf, err := io.ReadAll(f)
+	if err != nil {
+		return fmt.Errorf("read sink: %w", err)
+	}
+	t.off += int64(len(buf))
+
+	data := append(t.rest, buf...)
+	for {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			break
+		}
+		t.line(data[:i])
+		data = data[i+1:]
+	}
+	t.rest = slices.Clone(data)
+	return nil
+}
+
+func (t *finalTail) line(b []byte) {
+	if !bytes.Contains(b, finalMark) {
+		return
+	}
+	var rec sinkRecord
+	if json.Unmarshal(b, &rec) != nil {
+		return
+	}
+	rest, ok := strings.CutPrefix(rec.Line, rec.ContainerName+" ")
+	if _, final := parseFinal(rest); ok && final {
+		t.seen[rec.ContainerName] = true
+	}
+}
+
+// missing returns the names whose final line has not arrived.
+func (t *finalTail) missing(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if !t.seen[n] {
+			out = append(out, n)
+		}
+	}
+	return out
 }

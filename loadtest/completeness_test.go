@@ -3,6 +3,8 @@ package loadtest
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -163,4 +165,40 @@ func FuzzCompletenessLine(f *testing.F) {
 			t.Fatalf("one line gave %+v", l)
 		}
 	})
+}
+
+func TestFinalTail(t *testing.T) {
+	const a, b = "logcap-r1-001", "logcap-r1-002"
+	path := filepath.Join(t.TempDir(), "lines.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte(sink(t, final(a, 9))), 0o644))
+	tail := newFinalTail(path)
+
+	require.NoError(t, tail.poll())
+	require.Equal(t, []string{a, b}, tail.missing([]string{a, b}),
+		"a final line from before the tail started does not count")
+
+	whole := sink(t, append(seqs(a, 10, 11), final(a, 11), final(b, 3))...)
+	cut := strings.Index(whole, final(b, 3)[len(b)+1:]) // inside b's record
+	appendTo(t, path, whole[:cut])
+	require.NoError(t, tail.poll())
+	require.Equal(t, []string{b}, tail.missing([]string{a, b}))
+
+	appendTo(t, path, whole[cut:])
+	require.NoError(t, tail.poll())
+	require.Empty(t, tail.missing([]string{a, b}))
+}
+
+func TestFinalTailNoSink(t *testing.T) {
+	tail := newFinalTail(filepath.Join(t.TempDir(), "none.jsonl"))
+	require.NoError(t, tail.poll())
+	require.Equal(t, []string{"x"}, tail.missing([]string{"x"}))
+}
+
+func appendTo(t *testing.T, path, s string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString(s)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
 }

@@ -306,10 +306,10 @@ func (s *soak) run(ctx context.Context) error {
 
 // schedule returns the checkpoint times: the baseline, one every interval,
 // and the final one at end. A last regular checkpoint closer to end than
-// a tenth of the interval is dropped in favour of the final one.
+// half an interval is dropped in favour of the final one.
 func schedule(baseline, end time.Time, interval time.Duration) []time.Time {
 	plan := []time.Time{baseline}
-	for t := baseline.Add(interval); end.Sub(t) > interval/10; t = t.Add(interval) {
+	for t := baseline.Add(interval); end.Sub(t) >= interval/2; t = t.Add(interval) {
 		plan = append(plan, t)
 	}
 	if end.After(baseline) {

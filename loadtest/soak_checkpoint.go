@@ -92,9 +92,10 @@ func (s *soak) profiles(ctx context.Context, cp *analyze.Checkpoint, dump bool) 
 	}
 }
 
-// settle gives the target time to capture the last lines of stopped
-// containers: it polls the lines counter until it stops rising (and no
-// stream is active, when that is scraped), or limit passes.
+// settle gives a target other than the built-in capturer time to capture
+// the last lines of stopped containers: it polls the lines counter until
+// it stops rising (and no stream is active, when that is scraped), or
+// limit passes.
 func (s *soak) settle(ctx context.Context, limit time.Duration) {
 	m := s.opts.Criteria.Metrics
 	names := sortedNames([]string{m.Lines, m.StreamsActive})
@@ -125,7 +126,33 @@ func (s *soak) settle(ctx context.Context, limit time.Duration) {
 	s.log.Warn("lines still rising when the settle time ran out", "limit", limit)
 }
 
-// settlePoll is how often settle reads the lines counter.
+// settleSink polls the sink until the final line of every container in
+// names is there, or limit passes.
+func (s *soak) settleSink(ctx context.Context, tail *finalTail, names []string,
+	limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for {
+		if err := tail.poll(); err != nil {
+			s.note("settle: %v", err)
+			return
+		}
+		missing := tail.missing(names)
+		if len(missing) == 0 {
+			s.log.Info("capture settled", "final_lines", len(names))
+			return
+		}
+		if !time.Now().Before(deadline) {
+			s.note("%d of %d final lines not captured %s after the containers stopped",
+				len(missing), len(names), limit)
+			return
+		}
+		if sleep(ctx, settlePoll) != nil {
+			return
+		}
+	}
+}
+
+// settlePoll is how often settle reads the lines counter or the sink.
 const settlePoll = 500 * time.Millisecond
 
 // sleep waits for d or until ctx ends.

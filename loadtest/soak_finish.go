@@ -53,14 +53,25 @@ func (s *soak) teardown(normal bool) {
 	}
 }
 
-// stopAndSettle stops the containers and waits for their last lines.
+// stopAndSettle stops the containers and waits for their last lines: in
+// the sink of the built-in capturer, until every stopped container's final
+// line is there; for another target, until its lines counter stops rising.
 func (s *soak) stopAndSettle(ctx context.Context) {
 	s.live("stopping")
-	if err := s.load.stop(ctx); err != nil {
+	var tail *finalTail
+	if s.opts.Builtin() {
+		tail = newFinalTail(filepath.Join(s.dir, SinkFile))
+	}
+	stopped, err := s.load.stop(ctx)
+	if err != nil {
 		s.note("stopping containers: %v", err)
 	}
-	if s.scraper != nil {
-		s.live("settling")
+
+	s.live("settling")
+	switch {
+	case tail != nil:
+		s.settleSink(ctx, tail, stopped, settleLimit)
+	case s.scraper != nil:
 		s.settle(ctx, settleLimit)
 	}
 	s.opts.Live.Clear()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/docker/docker/api/types/container"
@@ -91,34 +92,43 @@ func (l *load) stopChurn() error {
 	return l.churnErr
 }
 
-// stop stops every container of the run (SIGTERM, so each emitter writes
-// its final line) without removing them, a few at a time.
-func (l *load) stop(ctx context.Context) error {
+// stop stops every running container of the run (SIGTERM, so each
+// emitter writes its final line) without removing them, a few at a time.
+// It returns the names of those it stopped.
+func (l *load) stop(ctx context.Context) ([]string, error) {
 	list, err := List(ctx, l.cli, l.opts.RunID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		stopped []string
+		errs    []error
 	)
 	sem := make(chan struct{}, removeConcurrency)
 	timeout := int(stopTimeout.Seconds())
 	for _, c := range list {
+		if c.State != "running" {
+			continue
+		}
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
 			err := l.cli.ContainerStop(ctx, c.ID, container.StopOptions{Timeout: &timeout})
-			if err != nil && !client.IsErrNotFound(err) {
-				mu.Lock()
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				stopped = append(stopped, c.Name)
+			case !client.IsErrNotFound(err):
 				errs = append(errs, fmt.Errorf("stop %s: %w", c.Name, err))
-				mu.Unlock()
 			}
 		})
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	slices.Sort(stopped)
+	return stopped, errors.Join(errs...)
 }
 
 // cleanup removes every container of the run and closes the client.

@@ -344,6 +344,10 @@ func TestSchedule(t *testing.T) {
 		{"uneven end", 120, 550, 120 * time.Second, []float64{120, 240, 360, 480, 550}},
 		{"last one too close to end", 120, 605, 120 * time.Second,
 			[]float64{120, 240, 360, 480, 605}},
+		{"half an interval left", 120, 660, 120 * time.Second,
+			[]float64{120, 240, 360, 480, 600, 660}},
+		{"less than half left", 120, 650, 120 * time.Second,
+			[]float64{120, 240, 360, 480, 650}},
 		{"baseline after end", 130, 120, time.Second, []float64{130}},
 	}
 	for _, tt := range tests {
