@@ -176,13 +176,13 @@ func Soak(ctx context.Context, opts SoakOptions) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	defer s.teardown(false)
+	defer s.teardown(ctx, false)
 
 	runErr := s.run(ctx)
 	if ctx.Err() != nil && runErr != nil {
 		runErr = fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
 	}
-	s.teardown(runErr == nil)
+	s.teardown(ctx, runErr == nil)
 	return s.finish(runErr)
 }
 

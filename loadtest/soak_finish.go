@@ -20,8 +20,9 @@ const settleLimit = 30 * time.Second
 // teardown ends the churn, stops the containers and lets the capturer
 // catch their final lines (after a run that ended normally only), stops
 // the child capturer, and removes the run's containers. It runs on a
-// fresh context, since the run's may be cancelled, and only once.
-func (s *soak) teardown(normal bool) {
+// fresh context, since runCtx may be cancelled, and only once; runCtx
+// ending cuts short only the wait for the final lines.
+func (s *soak) teardown(runCtx context.Context, normal bool) {
 	if s.tornDown {
 		return
 	}
@@ -35,7 +36,7 @@ func (s *soak) teardown(normal bool) {
 			s.note("churn failed: %v", err)
 		}
 		if normal && len(s.load.names) > 0 {
-			s.stopAndSettle(ctx)
+			s.stopAndSettle(ctx, runCtx)
 		}
 	}
 	if s.child != nil {
@@ -56,7 +57,7 @@ func (s *soak) teardown(normal bool) {
 // stopAndSettle stops the containers and waits for their last lines: in
 // the sink of the built-in capturer, until every stopped container's final
 // line is there; for another target, until its lines counter stops rising.
-func (s *soak) stopAndSettle(ctx context.Context) {
+func (s *soak) stopAndSettle(ctx, runCtx context.Context) {
 	s.live("stopping")
 	var tail *finalTail
 	if s.opts.Builtin() {
@@ -68,13 +69,19 @@ func (s *soak) stopAndSettle(ctx context.Context) {
 	}
 
 	s.live("settling")
+	wait, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(runCtx, cancel)()
 	switch {
 	case tail != nil:
-		s.settleSink(ctx, tail, stopped, settleLimit)
+		s.settleSink(wait, tail, stopped, settleLimit)
 	case s.scraper != nil:
-		s.settle(ctx, settleLimit)
+		s.settle(wait, settleLimit)
 	}
 	s.opts.Live.Clear()
+	if runCtx.Err() != nil {
+		s.note("interrupted while waiting for the containers' final lines")
+	}
 }
 
 // note records a remark for the report and logs it.
