@@ -184,7 +184,7 @@ func parseElapsed(s string) (float64, error) {
 		}
 		v = d.Seconds()
 	}
-	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || v > 1e9 {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || v > maxElapsed {
 		return 0, fmt.Errorf("%q out of range", clip(s))
 	}
 	return v, nil
@@ -200,8 +200,8 @@ func parseCell(s string, boolean bool) (float64, error) {
 		}
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-		return 0, fmt.Errorf("%q is not a non-negative number", clip(s))
+	if err != nil || math.IsNaN(v) || v < 0 || v > maxValue {
+		return 0, fmt.Errorf("%q is not a number from 0 to 1e18", clip(s))
 	}
 	if boolean && v != 0 && v != 1 {
 		return 0, fmt.Errorf("%q: want 1 or 0", clip(s))

@@ -53,6 +53,7 @@ func TestParseCSVErrors(t *testing.T) {
 		{"twice", "elapsed,goroutines,fds,open_fds\n", "given twice"},
 		{"not a number", "elapsed,goroutines,fds\n0,abc,1\n", "line 2: column goroutines"},
 		{"negative", "elapsed,goroutines,fds\n0,-1,1\n", "line 2"},
+		{"huge", "elapsed,goroutines,fds\n0,1e300,1\n", "from 0 to 1e18"},
 		{"bad elapsed", "elapsed,goroutines,fds\nsoon,1,1\n", "column elapsed"},
 		{"elapsed repeats", "elapsed,goroutines,fds\n0,1,1\n0,1,1\n", "line 3: elapsed"},
 		{"health not 0/1", "elapsed,goroutines,fds,healthy\n0,1,1,2\n", "want 1 or 0"},

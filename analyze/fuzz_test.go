@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -26,8 +27,12 @@ func FuzzParseCSV(f *testing.F) {
 		if err != nil {
 			t.Fatalf("recorded flags refused: %v", err)
 		}
-		if _, err := Score(run, c); err != nil {
+		res, err := Score(run, c)
+		if err != nil {
 			t.Fatalf("an imported run does not score: %v", err)
+		}
+		if _, err := json.Marshal(res); err != nil {
+			t.Fatalf("result does not encode: %v", err)
 		}
 	})
 }
@@ -36,6 +41,10 @@ func FuzzReadCheckpoints(f *testing.F) {
 	f.Add(`{"index":0,"elapsed_seconds":60,"metrics":{"go_goroutines":[{"value":5}]}}` + "\n")
 	f.Add(`{"index":0,"metrics":{"x":[{"labels":{"a":"b"},"value":1}]}}` + "\n" + `{"index":1,"ela`)
 	f.Add("\n\n{}\n")
+	f.Add(`{"index":0,"metrics":{"go_goroutines":[{"value":1e18}]}}` + "\n" +
+		`{"index":1,"elapsed_seconds":1e-300,"metrics":{"go_goroutines":[{"value":-1e18}]}}`)
+	f.Add(`{"index":0,"metrics":{"go_goroutines":[{"value":1e18}]}}` + "\n" +
+		`{"index":1,"elapsed_seconds":1e300,"metrics":{"go_goroutines":[{"value":-1e18}]}}`)
 	f.Fuzz(func(t *testing.T, in string) {
 		cps, _, err := ReadCheckpoints(strings.NewReader(in))
 		if err != nil {
@@ -49,7 +58,10 @@ func FuzzReadCheckpoints(f *testing.F) {
 		}
 		// Whatever the reader accepts, Score must take without panicking,
 		// with every criterion on and with all off.
-		Score(Run{Checkpoints: cps}, DefaultCriteria())
+		res, _ := Score(Run{Checkpoints: cps}, DefaultCriteria())
+		if _, err := json.Marshal(res); err != nil {
+			t.Fatalf("result does not encode: %v", err)
+		}
 		c := DefaultCriteria()
 		c.Disabled = CriterionNames
 		Score(Run{Checkpoints: cps}, c)

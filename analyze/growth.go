@@ -19,7 +19,7 @@ func growthOf(metric string, pts []point) SeriesGrowth {
 		g.Min, g.Max = math.Min(g.Min, p.y), math.Max(g.Max, p.y)
 	}
 	g.Delta = last.y - first.y
-	if span := last.x - first.x; span > 0 {
+	if span := last.x - first.x; span >= minSpan {
 		g.PerMinute = g.Delta / span
 	}
 	t := theilSen(pts)

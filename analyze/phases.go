@@ -156,7 +156,7 @@ func jumpPhase(pts []point, idx []int, a, b segment, sigma float64) (Phase, bool
 	sb, ib := leastSquares(pts[b.i : b.j+1])
 	pa, pb := pts[a.j], pts[b.i]
 	from, to := ia+sa*pa.x, ib+sb*pb.x
-	if math.Abs(to-from) <= 4*sigma || pb.x <= pa.x {
+	if math.Abs(to-from) <= 4*sigma || pb.x-pa.x < minSpan {
 		return Phase{}, false
 	}
 	p := Phase{Kind: PhaseGrowth, StartIndex: idx[a.j], EndIndex: idx[b.i],
@@ -175,7 +175,7 @@ func mergePhases(ps []Phase) []Phase {
 		if n := len(out); n > 0 && out[n-1].Kind == p.Kind {
 			q := &out[n-1]
 			q.EndIndex, q.End, q.To = p.EndIndex, p.End, p.To
-			if d := (q.End - q.Start) / 60; d > 0 {
+			if d := (q.End - q.Start) / 60; d >= minSpan {
 				q.Rate = (q.To - q.From) / d
 			}
 			continue
@@ -242,7 +242,7 @@ func mergeStairs(ps []Phase) []Phase {
 		}
 		p := ps[k]
 		p.EndIndex, p.End, p.To, p.Steps = ps[end].EndIndex, ps[end].End, ps[end].To, steps
-		if d := (p.End - p.Start) / 60; d > 0 {
+		if d := (p.End - p.Start) / 60; d >= minSpan {
 			p.Rate = (p.To - p.From) / d
 		}
 		out = append(out, p)

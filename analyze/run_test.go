@@ -52,7 +52,7 @@ func TestReadCheckpoints(t *testing.T) {
 			"line 3"},
 		{"time goes back", good + `{"index":2,"elapsed_seconds":100}` + "\n", 0, false,
 			"line 3"},
-		{"negative elapsed", `{"index":0,"elapsed_seconds":-1}` + "\n", 0, false, "negative"},
+		{"negative elapsed", `{"index":0,"elapsed_seconds":-1}` + "\n", 0, false, "out of range"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

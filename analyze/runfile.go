@@ -2,10 +2,12 @@ package analyze
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 )
@@ -86,7 +88,7 @@ func ReadCheckpoints(r io.Reader) (cps []Checkpoint, torn bool, err error) {
 			}
 			return nil, false, fmt.Errorf("line %d: %w", n+1, err)
 		}
-		if err := checkOrder(cps, cp); err != nil {
+		if err := cmp.Or(checkOrder(cps, cp), checkValues(cp)); err != nil {
 			return nil, false, fmt.Errorf("line %d: %w", n+1, err)
 		}
 		cps = append(cps, cp)
@@ -94,11 +96,31 @@ func ReadCheckpoints(r io.Reader) (cps []Checkpoint, torn bool, err error) {
 	return cps, false, nil
 }
 
+// maxValue bounds a metric value, so that sums and squares of values stay
+// finite: no goroutine count, fd count, byte count or timestamp comes near.
+const maxValue = 1e18
+
+// maxElapsed bounds a checkpoint's elapsed seconds: about 31 years.
+const maxElapsed = 1e9
+
+// checkValues refuses a value beyond ±maxValue.
+func checkValues(cp Checkpoint) error {
+	for name, samples := range cp.Metrics {
+		for _, smp := range samples {
+			if math.Abs(smp.Value) > maxValue {
+				return fmt.Errorf("checkpoint %d: %s = %g is out of range", cp.Index, name,
+					smp.Value)
+			}
+		}
+	}
+	return nil
+}
+
 // checkOrder refuses a checkpoint whose index does not follow the previous
 // one's, or whose elapsed time is negative or goes backwards.
 func checkOrder(cps []Checkpoint, cp Checkpoint) error {
-	if cp.Elapsed < 0 {
-		return fmt.Errorf("checkpoint %d: negative elapsed time %g", cp.Index, cp.Elapsed)
+	if cp.Elapsed < 0 || cp.Elapsed > maxElapsed {
+		return fmt.Errorf("checkpoint %d: elapsed time %g s out of range", cp.Index, cp.Elapsed)
 	}
 	if len(cps) == 0 {
 		return nil

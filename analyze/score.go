@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -53,6 +54,9 @@ func Score(run Run, c Criteria) (Result, error) {
 	s.attributeLeaks()
 	s.arithmetic()
 	s.decide()
+	if makeFinite(reflect.ValueOf(&res)) {
+		res.Notes = append(res.Notes, "a figure was not a finite number and is shown as 0")
+	}
 	return res, errors.Join(s.errs...)
 }
 

@@ -10,6 +10,11 @@ import (
 // costs at most about 125,000 pairwise slopes.
 const maxTrendPoints = 500
 
+// minSpan is the shortest time, in minutes, a rate is computed over: two
+// checkpoints closer than that count as one moment, so that no rate is
+// infinite.
+const minSpan = 1e-6
+
 // point is one observation of a series: minutes since the baseline and a
 // value.
 type point struct {
@@ -63,7 +68,7 @@ func pairSlopes(pts []point) []float64 {
 	for i := range pts {
 		for j := i + 1; j < len(pts); j++ {
 			dx := pts[j].x - pts[i].x
-			if dx != 0 {
+			if dx >= minSpan {
 				slopes = append(slopes, (pts[j].y-pts[i].y)/dx)
 			}
 		}

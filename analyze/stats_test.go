@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"math"
+	"reflect"
 	"testing"
 )
 
@@ -59,5 +60,17 @@ func TestThinKeepsEnds(t *testing.T) {
 	}
 	if s := theilSen(pts).slope; math.Abs(s-1) > 1e-9 {
 		t.Errorf("slope of a thinned line = %v, want 1", s)
+	}
+}
+
+func TestMakeFinite(t *testing.T) {
+	d := 2.0
+	res := Result{Growth: Growth{Goroutines: &SeriesGrowth{Slope: math.Inf(1)}},
+		Phases: []Phase{{Rate: math.NaN()}}, PerStream: PerStream{PerStream: &d}}
+	if !makeFinite(reflect.ValueOf(&res)) {
+		t.Fatal("found nothing")
+	}
+	if res.Growth.Goroutines.Slope != 0 || res.Phases[0].Rate != 0 || *res.PerStream.PerStream != 2 {
+		t.Errorf("got %+v", res)
 	}
 }
