@@ -69,7 +69,7 @@ func Churn(ctx context.Context, cli *client.Client, opts ChurnOptions) (ChurnSta
 			return ch.stats, nil
 		case <-tick.C:
 		}
-		if err := ch.step(ctx); err != nil && ctx.Err() == nil {
+		if err := ch.stepDetached(ctx); err != nil {
 			ch.stats.Failed++
 			fails++
 			ch.log.Warn("churn operation failed", "run", opts.Spawn.RunID, "err", err)
@@ -135,6 +135,14 @@ func (o ChurnOptions) check() error {
 		return fmt.Errorf("%w: restart share %v not in 0..1", ErrSpawnInput, o.RestartShare)
 	}
 	return nil
+}
+
+// stepDetached runs one step to its end even if ctx ends meanwhile, so
+// that a replacement never stays without its victim removed.
+func (c *churner) stepDetached(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*opTimeout)
+	defer cancel()
+	return c.step(ctx)
 }
 
 // step tops the run up to Count, then restarts or replaces one container.

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
@@ -16,6 +17,10 @@ import (
 
 	"github.com/logcap/logcap/internal/engine"
 )
+
+// opTimeout bounds one engine operation that runs on after its caller's
+// context ended.
+const opTimeout = time.Minute
 
 // ErrImageNotFound means the image asked for is not on the engine; logcap
 // never pulls.
@@ -134,10 +139,19 @@ func (s *spawner) collect(results <-chan startResult, total int) (
 
 // start creates and starts container index. On a start failure the
 // result still carries the id of what was created.
+//
+// Once begun, a start is not abandoned when ctx ends: a cancelled request
+// can leave a container the daemon created but nobody saw. ctx only stops
+// starts that have not begun.
 func (s *spawner) start(ctx context.Context, index int) startResult {
 	name := ContainerName(s.opts.RunID, index)
 	c := Container{Name: name, RunID: s.opts.RunID, Image: s.image, State: "running",
 		Labels: s.labels}
+	if err := ctx.Err(); err != nil {
+		return startResult{c: c, err: fmt.Errorf("not started: %w", context.Cause(ctx))}
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opTimeout)
+	defer cancel()
 
 	resp, err := s.cli.ContainerCreate(ctx, s.config(name), s.hostConfig(), nil, nil, name)
 	if err != nil {
