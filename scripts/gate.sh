@@ -99,7 +99,11 @@ main() {
 	"$logcap" soak "${defaults[@]}" --out "$out" "$@"
 	code=$?
 
-	echo "gate: report: $out/report.md"
+	if [[ -f "$out/report.md" ]]; then
+		echo "gate: report: $out/report.md"
+	else
+		echo "gate: no report was written (run directory: $out)"
+	fi
 	explain "$code"
 	exit "$code"
 }
