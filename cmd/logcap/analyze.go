@@ -34,7 +34,7 @@ The verdict rules are in docs/VERDICTS.md.`,
   logcap analyze diff runs/r1/pprof/000.pb.gz runs/r1/pprof/059.pb.gz
   logcap analyze compare runs/r1 runs/r2
   logcap analyze import timeline.csv --out runs/imported`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return analyzeRun(cmd, args[0], &crit, asJSON)
 		},
@@ -46,6 +46,16 @@ The verdict rules are in docs/VERDICTS.md.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "also print the scored result as JSON on stdout")
 	cmd.AddCommand(newAnalyzeDiffCmd(), newAnalyzeCompareCmd(&crit), newAnalyzeImportCmd(&crit))
 	return cmd
+}
+
+// exactArgs is cobra.ExactArgs with the exit code of bad input.
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
+			return withCode(exitHarness, fmt.Errorf("%s: %w", cmd.CommandPath(), err))
+		}
+		return nil
+	}
 }
 
 // analyzeRun scores RUN_DIR, rewrites its report and maps the verdict to the
@@ -132,7 +142,7 @@ most growth first. A profile is a pprof goroutine profile (debug=0,
 gzipped or not) or a full text dump (debug=2).`,
 		Example: `  logcap analyze diff pprof/000.pb.gz pprof/059.pb.gz
   logcap analyze diff --limit 5 --stacks base.txt final.txt`,
-		Args: cobra.ExactArgs(2),
+		Args: exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			base, err := analyze.ReadGoroutines(args[0])
 			if err != nil {
@@ -218,7 +228,7 @@ run.json unless a flag given here overrides them, and prints them side by
 side: containers, duration, goroutine and file descriptor growth, each
 criterion, verdict.`,
 		Example: `  logcap analyze compare runs/before runs/after`,
-		Args:    cobra.ExactArgs(2),
+		Args:    exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var runs [2]analyze.Run
 			var res [2]analyze.Result
@@ -271,7 +281,7 @@ max_fds and rss_bytes are optional. Criteria whose columns are missing are
 recorded as disabled. The directory must not exist yet, or be empty.`,
 		Example: `  logcap analyze import timeline.csv --out runs/imported
   logcap analyze runs/imported`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir, err := importCSV(args[0], out, containers, crit.Metrics)
 			if err != nil {
