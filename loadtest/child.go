@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -86,12 +88,32 @@ func (c *child) Done() <-chan struct{} { return c.done }
 // Pid is the child's process id.
 func (c *child) Pid() int { return c.cmd.Process.Pid }
 
-// exitErr describes how the process ended, after Done.
+// exitErr describes how the process ended, after Done, with the last line
+// it logged.
 func (c *child) exitErr() error {
-	if c.err == nil {
-		return fmt.Errorf("%w with status 0", ErrChildExited)
+	last := ""
+	if l := lastLine(c.log.Name()); l != "" {
+		last = fmt.Sprintf(" (last log line: %s)", l)
 	}
-	return fmt.Errorf("%w: %w", ErrChildExited, c.err)
+	if c.err == nil {
+		return fmt.Errorf("%w with status 0%s", ErrChildExited, last)
+	}
+	return fmt.Errorf("%w: %w%s", ErrChildExited, c.err, last)
+}
+
+// lastLine returns the last non-empty line of the file's final 4 KiB.
+func lastLine(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > 4096 {
+		_, _ = f.Seek(-4096, io.SeekEnd)
+	}
+	b, _ := io.ReadAll(f)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
 }
 
 // Stop sends SIGTERM, waits up to grace for the process to exit, then
