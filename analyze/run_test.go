@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -328,5 +329,43 @@ func TestScoreArithmetic(t *testing.T) {
 	}
 	if p.TimeToMemoryLimit != nil {
 		t.Errorf("memory is flat, yet time to limit %v", *p.TimeToMemoryLimit)
+	}
+}
+
+// A soak in miniature: three more goroutines park at every checkpoint, and
+// the real profiles taken then must show the stack growing 0, 3, 6, 9, 12.
+func TestScoreRealProfilesOverCheckpoints(t *testing.T) {
+	run := synth(5, func(m int) float64 { return 100 + 3*float64(m) })
+	run.Dir = t.TempDir()
+	os.Mkdir(filepath.Join(run.Dir, "pprof"), 0o755)
+	var groups []*parked
+	defer func() {
+		for _, p := range groups {
+			p.stop()
+		}
+	}()
+	for i := range run.Checkpoints {
+		if i > 0 {
+			p := park(3)
+			groups = append(groups, p)
+			waitParked(t, 3*i, p.site)
+		}
+		cp := &run.Checkpoints[i]
+		cp.Profile = filepath.Join("pprof", strconv.Itoa(i)+".pb.gz")
+		os.WriteFile(filepath.Join(run.Dir, cp.Profile), goroutineProfile(t, 0), 0o644)
+	}
+	res, err := Score(run, DefaultCriteria())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ok := findStack(res.Stacks, parkFunc)
+	if !ok {
+		t.Fatalf("no growing stack in %s: %+v", parkFunc, res.Stacks)
+	}
+	if want := []int64{0, 3, 6, 9, 12}; !reflect.DeepEqual(s.Counts, want) || s.Delta != 12 {
+		t.Errorf("counts %v, delta %d; want %v, 12", s.Counts, s.Delta, want)
+	}
+	if res.Stacks[0].Function != parkFunc {
+		t.Errorf("top stack is %s, want %s", res.Stacks[0].Function, parkFunc)
 	}
 }
