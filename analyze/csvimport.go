@@ -34,6 +34,8 @@ import (
 //
 // Each column becomes the metric the criteria read (Criteria.Metrics), and
 // criteria whose columns are missing are recorded as disabled in run.json.
+// Only commas separate fields: a file saved with semicolons by a spreadsheet
+// must be converted first.
 
 // csvColumn is one known column: its names and the metric it fills.
 type csvColumn struct {
