@@ -114,6 +114,22 @@ func TestScraperMetrics(t *testing.T) {
 	}
 }
 
+// TestScraperRealCapturer scrapes a /metrics page saved from `logcap run`
+// for every metric the default criteria read.
+func TestScraperRealCapturer(t *testing.T) {
+	srv := metricsServer(t, func() string { return fixture(t, "capturer-real.prom") })
+	s := newTestScraper(t, srv.URL)
+	names := criteriaMetrics(analyze.DefaultCriteria())
+
+	got, missing, err := s.Metrics(context.Background(), names)
+	require.NoError(t, err)
+	require.Empty(t, missing)
+	require.Len(t, got, len(names))
+	capacity, _ := Value(got, "logcap_stream_pool_capacity")
+	require.Equal(t, 50.0, capacity)
+	require.Len(t, got["logcap_component_healthy"], 3)
+}
+
 func TestScraperMetricsLabels(t *testing.T) {
 	srv := metricsServer(t, func() string { return fixture(t, "capturer.prom") })
 	s := newTestScraper(t, srv.URL+"/metrics")
