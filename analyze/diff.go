@@ -166,10 +166,11 @@ func diffCounts(base, final map[string]*stackCount) []StackGrowth {
 
 // namingFrame returns the function and file:line of the first frame outside
 // the runtime and sync packages, the one that says what the goroutine was
-// doing; the innermost frame if all are inside.
+// doing; the innermost frame if all are inside. A goroutine caught while it
+// starts or exits can have no stack at all in a profile.
 func namingFrame(frames []Frame) (string, string) {
 	if len(frames) == 0 {
-		return "?", "?"
+		return noStack, "-"
 	}
 	pick := frames[0]
 	for _, f := range frames {
@@ -180,6 +181,9 @@ func namingFrame(frames []Frame) (string, string) {
 	}
 	return pick.Function, fmt.Sprintf("%s:%d", pick.File, pick.Line)
 }
+
+// noStack names the goroutines a profile recorded without any frame.
+const noStack = "(no stack recorded)"
 
 func isRuntimeFrame(fn string) bool {
 	for _, p := range []string{"runtime.", "internal/", "sync.", "sync/atomic."} {

@@ -207,3 +207,18 @@ func TestReadGoroutinesRefusesOtherFiles(t *testing.T) {
 		})
 	}
 }
+
+func TestDiffNamesAStacklessGoroutine(t *testing.T) {
+	// A goroutine caught while it starts or exits has a sample with no
+	// location at all; it must still be named, never as "?".
+	st := []*profile.ValueType{{Type: "goroutine", Unit: "count"}}
+	base := &profile.Profile{SampleType: st}
+	final := &profile.Profile{SampleType: st,
+		Sample: []*profile.Sample{{Value: []int64{1}}}}
+
+	got := DiffProfiles(base, final)
+
+	require.Len(t, got, 1)
+	require.Equal(t, noStack, got[0].Function)
+	require.Equal(t, int64(1), got[0].Delta)
+}

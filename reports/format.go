@@ -18,6 +18,9 @@ func num(f float64) string {
 		return "∞"
 	case math.IsInf(f, -1):
 		return "-∞"
+	case math.Abs(f) < 1e-9:
+		// Rounding noise of a fit (-2.4e-14 per minute) reads as zero.
+		return "0"
 	case f == math.Trunc(f) && math.Abs(f) < 1e15:
 		return strconv.FormatFloat(f, 'f', 0, 64)
 	}
