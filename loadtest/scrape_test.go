@@ -283,3 +283,18 @@ func TestValue(t *testing.T) {
 		})
 	}
 }
+
+// FuzzDecodeScrape: no input makes the parser panic (the zero TextParser
+// of this prometheus/common would, on its unset validation scheme).
+func FuzzDecodeScrape(f *testing.F) {
+	f.Add("go_goroutines 61\n")
+	f.Add("# TYPE x counter\nx{a=\"b\"} 1\n")
+	f.Add("{\"utf8.name\"} 2\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		hdr := http.Header{"Content-Type": []string{"text/plain; version=0.0.4"}}
+		vec, err := decodeScrape(strings.NewReader(text), hdr)
+		if err == nil {
+			_ = byName(vec)
+		}
+	})
+}
