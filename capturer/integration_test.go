@@ -26,8 +26,15 @@ type emitter struct {
 
 // startEmitter creates and starts a labelled emitter container with no
 // network and small limits.
-func startEmitter(t *testing.T, cli *client.Client, image, runID string, n int, tty bool,
+func startEmitter(t testing.TB, cli *client.Client, image, runID string, n int, tty bool,
 	args ...string) emitter {
+	t.Helper()
+	return startEmitterLog(t, cli, image, runID, n, tty, container.LogConfig{}, args...)
+}
+
+// startEmitterLog is startEmitter with a log configuration of its own.
+func startEmitterLog(t testing.TB, cli *client.Client, image, runID string, n int, tty bool,
+	logCfg container.LogConfig, args ...string) emitter {
 	t.Helper()
 	ctx := context.Background()
 	name := fmt.Sprintf("logcap-%s-%03d", runID, n)
@@ -40,6 +47,7 @@ func startEmitter(t *testing.T, cli *client.Client, image, runID string, n int, 
 	host := &container.HostConfig{
 		NetworkMode: "none",
 		Resources:   container.Resources{Memory: 64 << 20, NanoCPUs: 500_000_000},
+		LogConfig:   logCfg,
 	}
 	resp, err := cli.ContainerCreate(ctx, cfg, host, nil, nil, name)
 	if err != nil {

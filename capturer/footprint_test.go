@@ -1,0 +1,223 @@
+package capturer
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/pkg/stdcopy"
+
+	"github.com/logcap/logcap/internal/engine"
+	"github.com/logcap/logcap/internal/engine/enginetest"
+)
+
+// footprint is what one active stream costs the capturer's process.
+type footprint struct {
+	goroutines float64 // per stream, the HTTP transport's included
+	heapBytes  float64 // per stream, in use after a GC
+}
+
+// measureFootprint runs a capturer with no container, then with n slow
+// emitters, and divides the difference by n.
+func measureFootprint(t testing.TB, n int) footprint {
+	t.Helper()
+	cli := enginetest.Client(t)
+	image := enginetest.Image(t)
+	runID := engine.NewRunID()
+	enginetest.Cleanup(t, cli, runID)
+
+	c, err := New(Config{
+		Engine: cli, Output: io.Discard, RotateEvery: time.Hour, MaxStreams: n,
+		Filter: Filter{Labels: map[string]string{engine.LabelRun: runID}},
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	waitForTB(t, func() bool {
+		return metricValue(t, c.deps.met, "logcap_component_healthy", "component", "discovery") == 1
+	})
+	g0, h0 := settle()
+	for i := range n {
+		startEmitter(t, cli, image, runID, i+1, false, "--rate", "1")
+	}
+	waitForTB(t, func() bool { return metricValue(t, c.deps.met, "logcap_streams_active") == float64(n) })
+	g1, h1 := settle()
+	return footprint{
+		goroutines: float64(g1-g0) / float64(n),
+		heapBytes:  float64(int64(h1)-int64(h0)) / float64(n),
+	}
+}
+
+// settle lets goroutines of finished requests end and returns the
+// goroutine count and heap in use after a GC.
+func settle() (int, uint64) {
+	time.Sleep(500 * time.Millisecond)
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return runtime.NumGoroutine(), ms.HeapInuse
+}
+
+func waitForTB(t testing.TB, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 30s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestGoroutinesPerStream checks the issue's goal on the real engine: at
+// most 4 goroutines per active stream, the HTTP transport's included.
+func TestGoroutinesPerStream(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs 20 containers")
+	}
+	fp := measureFootprint(t, 20)
+	t.Logf("per active stream: %.2f goroutines, %.0f heap bytes", fp.goroutines, fp.heapBytes)
+	if fp.goroutines > 4 {
+		t.Errorf("%.2f goroutines per stream, want at most 4", fp.goroutines)
+	}
+}
+
+// BenchmarkStreamFootprint reports goroutines and heap per active stream
+// with 20 streams open. Run with -benchtime=1x.
+func BenchmarkStreamFootprint(b *testing.B) {
+	for b.Loop() {
+		fp := measureFootprint(b, 20)
+		b.ReportMetric(fp.goroutines, "goroutines/stream")
+		b.ReportMetric(fp.heapBytes, "heap-B/stream")
+	}
+}
+
+// benchLines is the size of the log the throughput benchmark reads;
+// LOGCAP_BENCH_LINES changes it.
+func benchLines() int {
+	if n, err := strconv.Atoi(os.Getenv("LOGCAP_BENCH_LINES")); err == nil && n > 0 {
+		return n
+	}
+	return 1_000_000
+}
+
+// BenchmarkCaptureThroughput fills one container's log with a million
+// lines, then reads it twice in one run: the way `docker logs` does (one
+// ContainerLogs request, frames split by stdcopy, output discarded), and
+// through the capturer into a JSON-lines file. It reports both rates and
+// their ratio. Run with -benchtime=1x.
+func BenchmarkCaptureThroughput(b *testing.B) {
+	cli := enginetest.Client(b)
+	image := enginetest.Image(b)
+	runID := engine.NewRunID()
+	enginetest.Cleanup(b, cli, runID)
+	lines := benchLines()
+	ctx := context.Background()
+
+	logCfg := container.LogConfig{Type: "json-file", Config: map[string]string{"max-size": "2g", "max-file": "1"}}
+	e := startEmitterLog(b, cli, image, runID, 1, false, logCfg,
+		"--rate", "1e9", "--line-bytes", "100", "--count", strconv.Itoa(lines))
+	b.Logf("filling the log of %s with %d lines", e.name, lines)
+	waitC, errC := cli.ContainerWait(ctx, e.id, container.WaitConditionNotRunning)
+	select {
+	case <-waitC:
+	case err := <-errC:
+		b.Fatalf("wait for the emitter: %v", err)
+	}
+
+	b.Log("reading it back")
+	for b.Loop() {
+		docker := dockerLogsRate(b, e.id, lines, false)
+		dockerTS := dockerLogsRate(b, e.id, lines, true)
+		capture := captureRate(b, runID, lines)
+		b.ReportMetric(docker, "docker-logs-lines/s")
+		b.ReportMetric(dockerTS, "docker-logs-t-lines/s")
+		b.ReportMetric(capture, "capture-lines/s")
+		b.ReportMetric(capture/docker, "ratio")
+		b.ReportMetric(capture/dockerTS, "ratio-vs-t")
+	}
+}
+
+// dockerLogsRate reads the whole log as `docker logs` (with -t when
+// timestamps) and returns lines per second.
+func dockerLogsRate(b *testing.B, id string, want int, timestamps bool) float64 {
+	cli := enginetest.Client(b)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	start := time.Now()
+	body, err := cli.ContainerLogs(ctx, id, container.LogsOptions{
+		ShowStdout: true, ShowStderr: true, Timestamps: timestamps,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer body.Close()
+	var out, errs lineCounter
+	if _, err := stdcopy.StdCopy(&out, &errs, body); err != nil {
+		b.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	if got := out.n + errs.n; got != want {
+		b.Fatalf("docker logs read %d lines, want %d", got, want)
+	}
+	return float64(want) / elapsed.Seconds()
+}
+
+// captureRate runs a capturer on the run's container until every line is
+// in the sink file and returns lines per second.
+func captureRate(b *testing.B, runID string, want int) float64 {
+	cli := enginetest.Client(b)
+	f, err := os.Create(filepath.Join(b.TempDir(), "lines.jsonl"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	c, err := New(Config{
+		Engine: cli, Output: f, RotateEvery: time.Hour,
+		Filter: Filter{Labels: map[string]string{engine.LabelRun: runID}},
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { done <- c.Run(ctx) }()
+	deadline := start.Add(5 * time.Minute)
+	for metricValue(b, c.deps.met, "logcap_lines_total") < float64(want) {
+		if time.Now().After(deadline) {
+			cancel()
+			<-done
+			b.Fatalf("capturer did not read %d lines in 5 minutes", want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	return float64(want) / time.Since(start).Seconds()
+}
+
+// lineCounter counts newlines written to it.
+type lineCounter struct{ n int }
+
+func (c *lineCounter) Write(p []byte) (int, error) {
+	c.n += bytes.Count(p, []byte{'\n'})
+	return len(p), nil
+}
