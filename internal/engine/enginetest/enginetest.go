@@ -7,6 +7,7 @@ package enginetest
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -152,7 +153,7 @@ func Cleanup(t testing.TB, cli *client.Client, runID string) {
 		t.Fatal("enginetest.Cleanup: empty run id")
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		if err := RemoveRun(ctx, cli, runID); err != nil {
 			t.Errorf("cleanup of run %s: %v", runID, err)
@@ -161,7 +162,7 @@ func Cleanup(t testing.TB, cli *client.Client, runID string) {
 }
 
 // RemoveRun force-removes every container carrying logcap's label and
-// runID, and returns the first error.
+// runID, a few at a time, and returns the failures joined.
 func RemoveRun(ctx context.Context, cli *client.Client, runID string) error {
 	f := filters.NewArgs(
 		filters.Arg("label", engine.LabelManaged+"=true"),
@@ -171,12 +172,21 @@ func RemoveRun(ctx context.Context, cli *client.Client, runID string) error {
 	if err != nil {
 		return err
 	}
-	var first error
-	for _, c := range list {
-		err := cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
-		if err != nil && !client.IsErrNotFound(err) && first == nil {
-			first = err
-		}
+
+	// Workers are owned by this call and joined before it returns.
+	errs := make([]error, len(list))
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i, c := range list {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			err := cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
+			if err != nil && !client.IsErrNotFound(err) {
+				errs[i] = err
+			}
+		})
 	}
-	return first
+	wg.Wait()
+	return errors.Join(errs...)
 }
