@@ -43,7 +43,8 @@ func CheckCompletenessFile(path, prefix string, expected []string) (*analyze.Com
 // numbered line from 1 to the count it emitted arrived exactly once.
 // Containers in expected are listed even when none of their lines
 // arrived. Records of other containers are ignored.
-func CheckCompleteness(r io.Reader, prefix string, expected []string) (*analyze.Completeness, error) {
+func CheckCompleteness(r io.Reader, prefix string, expected []string) (
+	*analyze.Completeness, error) {
 	seen := map[string]*seqSet{}
 	for _, name := range expected {
 		seen[name] = &seqSet{}

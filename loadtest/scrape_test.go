@@ -83,8 +83,9 @@ func TestScraperMetrics(t *testing.T) {
 			wantValues: map[string]float64{"logcap_request_seconds_count": 4},
 		},
 		{
-			name:        "labelled counter not yet incremented",
-			text:        full + "# HELP logcap_stream_errors_total x\n# TYPE logcap_stream_errors_total counter\n",
+			name: "labelled counter not yet incremented",
+			text: full + "# HELP logcap_stream_errors_total x\n" +
+				"# TYPE logcap_stream_errors_total counter\n",
 			want:        []string{"logcap_stream_errors_total", "go_goroutines"},
 			wantMissing: []string{"logcap_stream_errors_total"},
 			wantValues:  map[string]float64{"go_goroutines": 61},

@@ -37,7 +37,8 @@ func (s *soak) checkpoint(ctx context.Context, i int, dump bool) error {
 	}
 
 	s.profiles(ctx, &cp, dump)
-	if err := analyze.AppendCheckpoint(filepath.Join(s.dir, analyze.CheckpointsFile), cp); err != nil {
+	path := filepath.Join(s.dir, analyze.CheckpointsFile)
+	if err := analyze.AppendCheckpoint(path, cp); err != nil {
 		return err
 	}
 	s.taken = i + 1
