@@ -27,7 +27,8 @@ const LabelBinary = "logcap.binary"
 
 // ErrDynamicBinary means the binary needs a dynamic loader, so it cannot
 // run in an image built FROM scratch.
-var ErrDynamicBinary = errors.New("binary is dynamically linked: build it with CGO_ENABLED=0")
+var ErrDynamicBinary = errors.New(
+	"binary is dynamically linked, so it cannot run in a scratch image: build it with CGO_ENABLED=0")
 
 const dockerfile = `FROM scratch
 COPY logcap /logcap
