@@ -268,8 +268,9 @@ func (c *Capturer) poolHealth() componentState {
 	stalled := c.deps.pool.stalledFor()
 	limit := 2*c.cfg.RotateEvery + 30*time.Second
 	if stalled > limit {
-		return componentState{false, fmt.Sprintf("no slot handed out for %s", stalled.Round(time.Second))}
+		detail := fmt.Sprintf("no slot handed out for %s", stalled.Round(time.Second))
+		return componentState{Healthy: false, Detail: detail}
 	}
-	return componentState{true, fmt.Sprintf("%d of %d slots held, %d waiting",
+	return componentState{Healthy: true, Detail: fmt.Sprintf("%d of %d slots held, %d waiting",
 		c.deps.pool.held(), c.cfg.MaxStreams, c.deps.pool.waiting())}
 }

@@ -51,6 +51,10 @@ func (r *running) metric(t *testing.T, name string, labels ...string) float64 {
 	return metricValue(t, r.c.deps.met, name, labels...)
 }
 
+func (r *running) discoveryHealth(t *testing.T) float64 {
+	return r.metric(t, "logcap_component_healthy", "component", componentDiscovery)
+}
+
 func httpGet(t *testing.T, url string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(url)
@@ -76,7 +80,9 @@ func TestCapturerRun(t *testing.T) {
 	eng.add("x", "other", map[string]string{"logcap.run": "t2"}, false)
 	eng.write("a", streamStdout, "a seq=1\n")
 	eng.write("x", streamStdout, "x seq=1\n")
-	r := startCapturer(t, Config{Engine: eng, Filter: Filter{Labels: mine}, RotateEvery: 10 * time.Millisecond})
+	r := startCapturer(t, Config{
+		Engine: eng, Filter: Filter{Labels: mine}, RotateEvery: 10 * time.Millisecond,
+	})
 
 	waitFor(t, func() bool { return r.metric(t, "logcap_lines_total") == 1 })
 	eng.add("b", "app-b", mine, false)
@@ -143,13 +149,13 @@ func TestCapturerWaitingContainers(t *testing.T) {
 func TestCapturerUnhealthyDiscovery(t *testing.T) {
 	eng := newFakeEngine()
 	r := startCapturer(t, Config{Engine: eng})
-	waitFor(t, func() bool { return r.metric(t, "logcap_component_healthy", "component", "discovery") == 1 })
+	waitFor(t, func() bool { return r.discoveryHealth(t) == 1 })
 
 	eng.mu.Lock()
 	eng.listErr = errors.New("cannot connect to the Docker daemon")
 	eng.mu.Unlock()
 	eng.breakEvents(errors.New("EOF"))
-	waitFor(t, func() bool { return r.metric(t, "logcap_component_healthy", "component", "discovery") == 0 })
+	waitFor(t, func() bool { return r.discoveryHealth(t) == 0 })
 	code, body := httpGet(t, "http://"+r.c.Addr()+"/healthz")
 	var hz healthzBody
 	if err := json.Unmarshal([]byte(body), &hz); err != nil {
@@ -162,7 +168,7 @@ func TestCapturerUnhealthyDiscovery(t *testing.T) {
 	eng.mu.Lock()
 	eng.listErr = nil
 	eng.mu.Unlock()
-	waitFor(t, func() bool { return r.metric(t, "logcap_component_healthy", "component", "discovery") == 1 })
+	waitFor(t, func() bool { return r.discoveryHealth(t) == 1 })
 	r.stop(t)
 }
 

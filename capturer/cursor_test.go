@@ -54,7 +54,8 @@ func TestCursorRepeat(t *testing.T) {
 	}{
 		{"the boundary line repeats", []mark{a}, []mark{a, c}, []bool{true, false}},
 		{"same timestamp, new content", []mark{a}, []mark{a, b}, []bool{true, false}},
-		{"two identical messages delivered twice", []mark{a, a}, []mark{a, a, a}, []bool{true, true, false}},
+		{"two identical messages delivered twice", []mark{a, a}, []mark{a, a, a},
+			[]bool{true, true, false}},
 		{"past the window nothing repeats", []mark{a}, []mark{{ns: 100 + int64(lookback) + 1, h: 9}, a},
 			[]bool{false, false}},
 		{"no timestamp never repeats", []mark{{h: 5}}, []mark{{h: 5}}, []bool{false}},

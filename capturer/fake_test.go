@@ -153,7 +153,9 @@ func (e *fakeEngine) publish(action events.Action, id, name string, labels map[s
 	e.subs = live
 }
 
-func (e *fakeEngine) ContainerList(_ context.Context, _ container.ListOptions) ([]container.Summary, error) {
+func (e *fakeEngine) ContainerList(
+	_ context.Context, _ container.ListOptions,
+) ([]container.Summary, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.listErr != nil {
@@ -172,7 +174,9 @@ func (e *fakeEngine) ContainerList(_ context.Context, _ container.ListOptions) (
 	return out, nil
 }
 
-func (e *fakeEngine) ContainerInspect(_ context.Context, id string) (container.InspectResponse, error) {
+func (e *fakeEngine) ContainerInspect(
+	_ context.Context, id string,
+) (container.InspectResponse, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c, ok := e.containers[id]
@@ -187,7 +191,9 @@ func (e *fakeEngine) ContainerInspect(_ context.Context, id string) (container.I
 	}, nil
 }
 
-func (e *fakeEngine) ContainerLogs(ctx context.Context, id string, opts container.LogsOptions) (io.ReadCloser, error) {
+func (e *fakeEngine) ContainerLogs(
+	ctx context.Context, id string, opts container.LogsOptions,
+) (io.ReadCloser, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.opens++
@@ -208,7 +214,9 @@ func (e *fakeEngine) ContainerLogs(ctx context.Context, id string, opts containe
 	return s, nil
 }
 
-func (e *fakeEngine) Events(ctx context.Context, _ events.ListOptions) (<-chan events.Message, <-chan error) {
+func (e *fakeEngine) Events(
+	ctx context.Context, _ events.ListOptions,
+) (<-chan events.Message, <-chan error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s := &fakeSub{ctx: ctx, msgs: make(chan events.Message, 1000), errs: make(chan error, 1)}

@@ -54,7 +54,9 @@ func measureFootprint(t testing.TB, n int) footprint {
 	for i := range n {
 		startEmitter(t, cli, image, runID, i+1, false, "--rate", "1")
 	}
-	waitForTB(t, func() bool { return metricValue(t, c.deps.met, "logcap_streams_active") == float64(n) })
+	waitForTB(t, func() bool {
+		return metricValue(t, c.deps.met, "logcap_streams_active") == float64(n)
+	})
 	g1, h1 := settle()
 	return footprint{
 		goroutines: float64(g1-g0) / float64(n),
@@ -128,7 +130,9 @@ func BenchmarkCaptureThroughput(b *testing.B) {
 	lines := benchLines()
 	ctx := context.Background()
 
-	logCfg := container.LogConfig{Type: "json-file", Config: map[string]string{"max-size": "2g", "max-file": "1"}}
+	logCfg := container.LogConfig{
+		Type: "json-file", Config: map[string]string{"max-size": "2g", "max-file": "1"},
+	}
 	e := startEmitterLog(b, cli, image, runID, 1, false, logCfg,
 		"--rate", "1e9", "--line-bytes", "100", "--count", strconv.Itoa(lines))
 	b.Logf("filling the log of %s with %d lines", e.name, lines)

@@ -102,7 +102,8 @@ func TestCaptureRealEngine(t *testing.T) {
 
 	time.Sleep(6 * time.Second)
 	timeout := 1
-	if err := cli.ContainerRestart(ctx, restarted.id, container.StopOptions{Timeout: &timeout}); err != nil {
+	stop := container.StopOptions{Timeout: &timeout}
+	if err := cli.ContainerRestart(ctx, restarted.id, stop); err != nil {
 		t.Fatalf("restart: %v", err)
 	}
 	time.Sleep(4 * time.Second)
@@ -113,7 +114,7 @@ func TestCaptureRealEngine(t *testing.T) {
 	time.Sleep(13 * time.Second)
 
 	for _, e := range []emitter{plain, tty, long, restarted} {
-		if err := cli.ContainerStop(ctx, e.id, container.StopOptions{Timeout: &timeout}); err != nil {
+		if err := cli.ContainerStop(ctx, e.id, stop); err != nil {
 			t.Fatalf("stop %s: %v", e.name, err)
 		}
 	}
@@ -223,7 +224,8 @@ func checkTTY(t *testing.T, lines []sinkLine) {
 	t.Helper()
 	for _, l := range lines {
 		if l.Stream != "stdout" || strings.ContainsAny(l.Line, "\r\n") {
-			t.Errorf("TTY line on %s, %q: want stdout with no CR or LF", l.Stream, l.Line[:min(40, len(l.Line))])
+			t.Errorf("TTY line on %s, %q: want stdout with no CR or LF",
+				l.Stream, l.Line[:min(40, len(l.Line))])
 			return
 		}
 	}

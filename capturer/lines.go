@@ -55,7 +55,9 @@ func (j *joiner) add(m message, mk mark) (line, bool) {
 		return line{}, false
 	}
 	p.active = false
-	return line{stream: m.stream, ts: p.ts, text: p.text, truncated: p.truncated, marks: p.marks}, true
+	return line{
+		stream: m.stream, ts: p.ts, text: p.text, truncated: p.truncated, marks: p.marks,
+	}, true
 }
 
 // reset drops the pieces of unfinished lines: a reopened stream sends them

@@ -79,7 +79,7 @@ func TestJoiner(t *testing.T) {
 			}
 			for i, w := range tt.want {
 				g := lines[i]
-				if g.stream != w.stream || g.text != w.text || g.truncated != w.truncated || g.marks != w.marks {
+				if g != w {
 					t.Errorf("line %d = stream %d, %d bytes, truncated %v, %d marks; "+
 						"want stream %d, %d bytes, truncated %v, %d marks",
 						i, g.stream, len(g.text), g.truncated, g.marks,

@@ -15,6 +15,10 @@ const (
 	reasonSink    = "sink"    // the sink refused a line
 )
 
+var reasons = []string{
+	reasonOpen, reasonRead, reasonEnded, reasonInspect, reasonFrame, reasonSink,
+}
+
 // metrics are the capturer's Prometheus series. None carries a
 // per-container label: with container churn that would grow without bound.
 type metrics struct {
@@ -47,7 +51,7 @@ func newMetrics(p *pool, h *health) *metrics {
 			Help: "Log stream errors by reason.",
 		}, []string{"reason"}),
 	}
-	for _, r := range []string{reasonOpen, reasonRead, reasonEnded, reasonInspect, reasonFrame, reasonSink} {
+	for _, r := range reasons {
 		m.streamErrors.WithLabelValues(r)
 	}
 	waiting := prometheus.NewGaugeFunc(prometheus.GaugeOpts{

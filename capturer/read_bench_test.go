@@ -19,7 +19,8 @@ func BenchmarkFollowerRead(b *testing.B) {
 	var in bytes.Buffer
 	start := time.Date(2026, 12, 4, 15, 0, 0, 0, time.UTC)
 	for i := range lines {
-		ts := start.Add(time.Duration(i) * time.Microsecond).Format("2006-01-02T15:04:05.000000000Z07:00")
+		at := start.Add(time.Duration(i) * time.Microsecond)
+		ts := at.Format("2006-01-02T15:04:05.000000000Z07:00")
 		in.WriteString(frame(1, fmt.Sprintf("%s bench-1 seq=%d %s\n", ts, i+1, strings.Repeat("x", 76))))
 	}
 	h := newHealth()

@@ -53,15 +53,22 @@ flushes the output and exits 0; a second signal exits at once.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&fl.listen, "listen", "127.0.0.1:8001", "address of /metrics, /healthz and /debug/pprof/")
-	f.StringArrayVar(&fl.labels, "label", nil, "capture only containers with this label k=v (repeatable; all must match)")
-	f.StringVar(&fl.include, "include", "", "capture only containers whose name matches this regexp")
+	f.StringVar(&fl.listen, "listen", "127.0.0.1:8001",
+		"address of /metrics, /healthz and /debug/pprof/")
+	f.StringArrayVar(&fl.labels, "label", nil,
+		"capture only containers with this label k=v (repeatable; all must match)")
+	f.StringVar(&fl.include, "include", "",
+		"capture only containers whose name matches this regexp")
 	f.StringVar(&fl.exclude, "exclude", "", "skip containers whose name matches this regexp")
 	f.IntVar(&fl.maxStreams, "max-streams", capturer.DefaultMaxStreams, "log streams open at once")
-	f.DurationVar(&fl.rotateEvery, "rotate-every", capturer.DefaultRotateEvery, "close and reopen each stream this often")
-	f.StringVar(&fl.output, "output", "./logcap-lines.jsonl", "file the JSON lines are appended to; - for stdout")
-	f.DurationVar(&fl.flushInterval, "flush-interval", capturer.DefaultFlushInterval, "flush the output this often")
-	f.IntVar(&fl.maxLineBytes, "max-line-bytes", capturer.DefaultMaxLineBytes, "cut lines longer than this and count them")
+	f.DurationVar(&fl.rotateEvery, "rotate-every", capturer.DefaultRotateEvery,
+		"close and reopen each stream this often")
+	f.StringVar(&fl.output, "output", "./logcap-lines.jsonl",
+		"file the JSON lines are appended to; - for stdout")
+	f.DurationVar(&fl.flushInterval, "flush-interval", capturer.DefaultFlushInterval,
+		"flush the output this often")
+	f.IntVar(&fl.maxLineBytes, "max-line-bytes", capturer.DefaultMaxLineBytes,
+		"cut lines longer than this and count them")
 	return cmd
 }
 
