@@ -12,7 +12,8 @@ const ringSize = 1024
 // lookback is how far before the newest delivered timestamp a stream
 // reopens. Docker's stdout and stderr copiers can log a line a little out of
 // timestamp order; reopening exactly at the newest timestamp would skip such
-// a line.
+// a line. A line logged more than lookback out of order, right at a reopen,
+// is still skipped.
 const lookback = time.Second
 
 // mark identifies one delivered message: its Docker timestamp and a hash of

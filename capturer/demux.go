@@ -122,7 +122,8 @@ func noEOF(err error) error {
 
 // rawReader reads a TTY container's stream: no frames, every message
 // "<timestamp> <text>\n", except that a piece of a long line has no newline
-// and the next message's timestamp follows it directly.
+// and the next message's timestamp follows it directly. Pieces are found
+// by Docker's piece size, so this depends on the daemon cutting at 16 KiB.
 type rawReader struct {
 	br  *bufio.Reader
 	buf []byte

@@ -3,7 +3,8 @@ package capturer
 import "hash/maphash"
 
 // maxMarks bounds the marks kept for one line; only the newest matter for
-// dropping repeats, and a cut line can have any number of pieces.
+// dropping repeats, and a cut line can have any number of pieces. A line of
+// more than maxMarks pieces that a reopen cuts can repeat its first pieces.
 const maxMarks = 256
 
 // line is one whole log line, joined from its pieces. Its slices are valid

@@ -206,7 +206,8 @@ func appendString(b []byte, s string) []byte {
 const hexDigits = "0123456789abcdef"
 
 // appendJSONBytes appends text as a JSON string. Control bytes are escaped;
-// bytes that are not UTF-8 become U+FFFD, as encoding/json does.
+// bytes that are not UTF-8 become U+FFFD, as encoding/json does, so the
+// original bytes of such a line cannot be recovered from the sink.
 func appendJSONBytes(b, text []byte) []byte {
 	b = append(b, '"')
 	start := 0
