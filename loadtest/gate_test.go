@@ -314,6 +314,13 @@ func (g *gateRun) wantPlantedTop(t *testing.T) {
 		t.Errorf("top growing stack %s %s does not hold %s:%d:\n%s",
 			top.Function, top.Location, plantedFile, line, gateFrames(top.Stack))
 	}
+	report, err := os.ReadFile(filepath.Join(g.dir, "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loc := fmt.Sprintf("%s:%d", plantedFile, line); !bytes.Contains(report, []byte(loc)) {
+		t.Errorf("report.md does not show the planted line %s", loc)
+	}
 	if s := g.summary.Stacks[0]; s.Location != top.Location || s.Delta != top.Delta {
 		t.Errorf("summary.json top stack = %s +%d, want %s +%d",
 			s.Location, s.Delta, top.Location, top.Delta)
