@@ -44,7 +44,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout $(TEST_TIMEOUT) ./...
 
 gate: build
-	scripts/gate.sh
+	LOGCAP=$(BIN) scripts/gate.sh
 
 clean:
 	rm -rf bin

@@ -164,26 +164,80 @@ func diffCounts(base, final map[string]*stackCount) []StackGrowth {
 	return out
 }
 
-// namingFrame returns the function and file:line of the first frame outside
-// the runtime and sync packages, the one that says what the goroutine was
-// doing; the innermost frame if all are inside. A goroutine caught while it
-// starts or exits can have no stack at all in a profile.
+// namingFrame returns the function and file:line that say what a goroutine
+// was doing: the innermost frame of the code that started it (same module
+// as its entry function), else the innermost frame outside the standard
+// library, else outside the runtime and sync packages, else the innermost.
+// A blocked read names the caller that leaked it, not io.(*pipe).read. A
+// goroutine caught while it starts or exits can have no stack at all.
 func namingFrame(frames []Frame) (string, string) {
 	if len(frames) == 0 {
 		return noStack, "-"
 	}
-	pick := frames[0]
-	for _, f := range frames {
-		if !isRuntimeFrame(f.Function) {
-			pick = f
-			break
-		}
+	own := modulePrefix(frames[len(frames)-1].Function)
+	pick := firstFrame(frames, func(fn string) bool {
+		return own != "" && strings.HasPrefix(fn, own)
+	})
+	if pick == nil {
+		pick = firstFrame(frames, func(fn string) bool { return !isStdFrame(fn) })
+	}
+	if pick == nil {
+		pick = firstFrame(frames, func(fn string) bool { return !isRuntimeFrame(fn) })
+	}
+	if pick == nil {
+		pick = &frames[0]
 	}
 	return pick.Function, fmt.Sprintf("%s:%d", pick.File, pick.Line)
 }
 
 // noStack names the goroutines a profile recorded without any frame.
 const noStack = "(no stack recorded)"
+
+func firstFrame(frames []Frame, keep func(fn string) bool) *Frame {
+	for i := range frames {
+		if keep(frames[i].Function) {
+			return &frames[i]
+		}
+	}
+	return nil
+}
+
+// pkgPath is the import path of a function's package:
+// "github.com/a/b/c.(*T).m" gives "github.com/a/b/c".
+func pkgPath(fn string) string {
+	slash := strings.LastIndex(fn, "/")
+	dot := strings.Index(fn[slash+1:], ".")
+	if dot < 0 {
+		return fn
+	}
+	return fn[:slash+1+dot]
+}
+
+// isStdFrame reports whether fn belongs to Go's standard library: its
+// import path's first element has no dot, and it is not package main.
+func isStdFrame(fn string) bool {
+	path := pkgPath(fn)
+	first, _, _ := strings.Cut(path, "/")
+	return path != "main" && !strings.Contains(first, ".")
+}
+
+// modulePrefix guesses the module of a goroutine's entry function: package
+// main, or the first three elements of a non-standard import path
+// ("github.com/logcap/logcap/"). It is empty for the standard library.
+func modulePrefix(fn string) string {
+	path := pkgPath(fn)
+	switch {
+	case path == "main":
+		return "main."
+	case isStdFrame(fn):
+		return ""
+	}
+	parts := strings.Split(path, "/")
+	if len(parts) > 3 {
+		parts = parts[:3]
+	}
+	return strings.Join(parts, "/")
+}
 
 func isRuntimeFrame(fn string) bool {
 	for _, p := range []string{"runtime.", "internal/", "sync.", "sync/atomic."} {

@@ -225,3 +225,34 @@ func TestDiffNamesAStacklessGoroutine(t *testing.T) {
 		t.Errorf("got %q +%d, want %q +1", got[0].Function, got[0].Delta, noStack)
 	}
 }
+
+func TestNamingFrame(t *testing.T) {
+	fr := func(fn string) Frame { return Frame{Function: fn, File: fn + ".go", Line: 1} }
+	tests := []struct {
+		name   string
+		frames []Frame
+		want   string
+	}{
+		{"leaked read names the closure that leaked it", []Frame{
+			fr("sync.(*Cond).Wait"), fr("io.(*pipe).read"),
+			fr("io.(*PipeReader).Read"), fr("main.(*follower).rotate.func1"),
+		}, "main.(*follower).rotate.func1"},
+		{"own module beats a wrapping dependency", []Frame{
+			fr("net.(*netFD).Read"), fr("go.opentelemetry.io/otelhttp.(*wrappedBody).Read"),
+			fr("bufio.(*Reader).Read"), fr("github.com/logcap/logcap/capturer.(*frameReader).next"),
+			fr("github.com/logcap/logcap/capturer.(*Capturer).followLoop"),
+		}, "github.com/logcap/logcap/capturer.(*frameReader).next"},
+		{"standard library goroutine names its first non-runtime frame", []Frame{
+			fr("runtime.selectgo"), fr("net/http.(*persistConn).readLoop"),
+		}, "net/http.(*persistConn).readLoop"},
+		{"all runtime names the innermost", []Frame{fr("runtime.gopark")}, "runtime.gopark"},
+		{"no frames", nil, noStack},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, _ := namingFrame(tt.frames); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
