@@ -2,8 +2,11 @@ package loadtest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -362,6 +365,7 @@ func (s *soak) startTarget(ctx context.Context) error {
 		target = "http://" + addr
 		s.info.Target = target
 		s.log.Info("capturer started", "pid", c.Pid(), "listen", addr)
+		s.recordCapturer()
 	}
 	sc, err := NewScraper(target, s.opts.Pprof, scrapeTimeout)
 	if err != nil {
@@ -388,6 +392,32 @@ func (s *soak) childOptions(addr string) childOptions {
 		Output:      filepath.Join(s.dir, SinkFile),
 		LogPath:     filepath.Join(s.dir, CapturerLogFile),
 	}
+}
+
+// recordCapturer names the binary measured, with its sha256, in the
+// report's notes: with --capturer it is not the logcap whose version
+// run.json records.
+func (s *soak) recordCapturer() {
+	sum, err := fileSHA256(s.opts.Capturer)
+	if err != nil {
+		s.note("capturer %s: %v", s.opts.Capturer, err)
+		return
+	}
+	s.notes = append(s.notes, fmt.Sprintf("capturer measured: %s (sha256 %s)",
+		s.opts.Capturer, sum))
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Files of the built-in capturer in the run directory.
