@@ -60,34 +60,46 @@ var benchMetrics = []string{mGoroutines, mFDs, mRSS, mActive, mWaiting, mLines}
 //
 // "ratio" is capture lines/s over `docker logs` lines/s.
 func BenchmarkCaptureVsDockerLogs(b *testing.B) {
-	cases := []struct {
-		containers int
-		fill       time.Duration
-		nanoCPUs   int64
-	}{
-		{1, 4 * time.Second, 1_000_000_000},
-		{50, 10 * time.Second, loadtest.DefaultNanoCPUs},
-	}
-	for _, c := range cases {
+	for _, c := range fillCases {
 		b.Run(fmt.Sprintf("containers=%d", c.containers), func(b *testing.B) {
 			for b.Loop() {
-				benchThroughput(b, c.containers, c.fill, c.nanoCPUs)
+				benchThroughput(b, c)
 			}
 		})
 	}
 }
 
-func benchThroughput(b *testing.B, n int, fill time.Duration, nanoCPUs int64) {
+// fillCase says how the logs of a throughput case are filled.
+type fillCase struct {
+	containers int
+	rate       float64 // lines per second per emitter
+	fill       time.Duration
+	nanoCPUs   int64
+}
+
+// fillCases keep every log well under the 30 MB the spawned containers'
+// json-file logs may hold (about 180,000 lines of 100 bytes) and the
+// total under a million lines, so that each read takes seconds, not
+// minutes. One emitter with a whole CPU writes about 30,000 lines/s here.
+// The 50 emitters write at a set rate from their start, spawning included,
+// so the first ones started hold more lines than the last.
+var fillCases = []fillCase{
+	{containers: 1, rate: 1e9, fill: 4 * time.Second, nanoCPUs: 1_000_000_000},
+	{containers: 50, rate: 300, fill: 25 * time.Second, nanoCPUs: loadtest.DefaultNanoCPUs},
+}
+
+func benchThroughput(b *testing.B, c fillCase) {
 	env := newBenchEnv(b)
-	ids := env.fill(n, fill, nanoCPUs)
+	ids := env.fill(c)
 	counts := countLines(b, env.cli, ids)
 	total := sumInts(counts)
+	b.Logf("%d lines, %d to %d per container", total, slices.Min(counts), slices.Max(counts))
 
 	cli := timeReads(b, ids, counts, dockerCLIRead)
 	api := timeReads(b, ids, counts, func(id string) (int, error) {
 		return apiRead(env.cli, id)
 	})
-	capture := env.timeCapture(n, total)
+	capture := env.timeCapture(c.containers, total)
 
 	b.ReportMetric(float64(total), "lines")
 	b.ReportMetric(rate(total, cli), "docker-logs-lines/s")
@@ -212,20 +224,30 @@ func (e *benchEnv) spawnSlow(n int) int {
 	return len(started)
 }
 
-// fill starts n emitters writing as fast as they can, lets them write for
-// d, then freezes them with SIGSTOP and returns their ids.
-func (e *benchEnv) fill(n int, d time.Duration, nanoCPUs int64) []string {
-	started := e.spawn(loadtest.SpawnOptions{Count: n, Rate: 1e9, NanoCPUs: nanoCPUs})
-	if len(started) != n {
-		e.b.Fatalf("%d of %d containers started", len(started), n)
+// fill starts the emitters of c, lets them write for c.fill once all
+// run, then freezes them with SIGSTOP and returns their ids.
+func (e *benchEnv) fill(c fillCase) []string {
+	t0 := time.Now()
+	started := e.spawn(loadtest.SpawnOptions{
+		Count: c.containers, Rate: c.rate, NanoCPUs: c.nanoCPUs,
+	})
+	e.b.Logf("spawned %d in %v", len(started), time.Since(t0).Round(time.Second))
+	if len(started) != c.containers {
+		e.b.Fatalf("%d of %d containers started", len(started), c.containers)
 	}
-	time.Sleep(d)
+	time.Sleep(c.fill)
 
-	ids := make([]string, n)
-	for i, c := range started {
-		ids[i] = c.ID
-		if err := e.cli.ContainerKill(context.Background(), c.ID, "SIGSTOP"); err != nil {
-			e.b.Fatalf("freeze %s: %v", c.Name, err)
+	ids := make([]string, len(started))
+	errs := make([]error, len(started))
+	var wg sync.WaitGroup
+	for i, ct := range started {
+		ids[i] = ct.ID
+		wg.Go(func() { errs[i] = e.cli.ContainerKill(context.Background(), ct.ID, "SIGSTOP") })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			e.b.Fatalf("freeze %s: %v", started[i].Name, err)
 		}
 	}
 	// The engine copies what is still in the pipes into the logs.
