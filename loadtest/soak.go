@@ -279,13 +279,10 @@ func criteriaMetrics(c analyze.Criteria) []string {
 	return sortedNames(names)
 }
 
-// run is the soak up to its final checkpoint: load, target, warm-up,
+// run is the soak up to its final checkpoint: load and target, warm-up,
 // checkpoints.
 func (s *soak) run(ctx context.Context) error {
-	if err := s.startLoad(ctx); err != nil {
-		return err
-	}
-	if err := s.startTarget(ctx); err != nil {
+	if err := s.startLoadAndTarget(ctx); err != nil {
 		return err
 	}
 	if err := analyze.WriteRunInfo(s.dir, s.info); err != nil {
@@ -301,6 +298,22 @@ func (s *soak) run(ctx context.Context) error {
 			return err
 		}
 		if err := s.checkpoint(ctx, i, i == 0 || i == len(s.plan)-1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startLoadAndTarget spawns the load before the built-in capturer starts,
+// so it finds the containers in its first list; an external target must
+// answer before any container is spawned for it.
+func (s *soak) startLoadAndTarget(ctx context.Context) error {
+	steps := []func(context.Context) error{s.startLoad, s.startTarget}
+	if !s.opts.Builtin() {
+		steps[0], steps[1] = steps[1], steps[0]
+	}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
 			return err
 		}
 	}
