@@ -118,10 +118,11 @@ func benchLines() int {
 }
 
 // BenchmarkCaptureThroughput fills one container's log with a million
-// lines, then reads it twice in one run: the way `docker logs` does (one
-// ContainerLogs request, frames split by stdcopy, output discarded), and
-// through the capturer into a JSON-lines file. It reports both rates and
-// their ratio. Run with -benchtime=1x.
+// lines, then reads it in one run the way `docker logs` does (one
+// ContainerLogs request, frames split by stdcopy, output discarded) and
+// through a follower into a JSON-lines file. It reports both rates and
+// their ratio; LOGCAP_BENCH_TS=1 adds `docker logs -t`, which asks the
+// daemon for timestamps as the capturer must. Run with -benchtime=1x.
 func BenchmarkCaptureThroughput(b *testing.B) {
 	cli := enginetest.Client(b)
 	image := enginetest.Image(b)
@@ -145,14 +146,19 @@ func BenchmarkCaptureThroughput(b *testing.B) {
 
 	b.Log("reading it back")
 	for b.Loop() {
+		// A-B-B-A order, best of two: the host is shared and its load moves.
 		docker := dockerLogsRate(b, e.id, lines, false)
-		dockerTS := dockerLogsRate(b, e.id, lines, true)
-		capture := captureRate(b, runID, lines)
+		capture := captureRate(b, e, lines)
+		capture = max(capture, captureRate(b, e, lines))
+		docker = max(docker, dockerLogsRate(b, e.id, lines, false))
 		b.ReportMetric(docker, "docker-logs-lines/s")
-		b.ReportMetric(dockerTS, "docker-logs-t-lines/s")
 		b.ReportMetric(capture, "capture-lines/s")
 		b.ReportMetric(capture/docker, "ratio")
-		b.ReportMetric(capture/dockerTS, "ratio-vs-t")
+		if os.Getenv("LOGCAP_BENCH_TS") != "" {
+			dockerTS := dockerLogsRate(b, e.id, lines, true)
+			b.ReportMetric(dockerTS, "docker-logs-t-lines/s")
+			b.ReportMetric(capture/dockerTS, "ratio-vs-t")
+		}
 	}
 }
 
@@ -181,41 +187,41 @@ func dockerLogsRate(b *testing.B, id string, want int, timestamps bool) float64 
 	return float64(want) / elapsed.Seconds()
 }
 
-// captureRate runs a capturer on the run's container until every line is
-// in the sink file and returns lines per second.
-func captureRate(b *testing.B, runID string, want int) float64 {
+// captureRate follows the container the way the capturer does, one
+// follower from open to the end of its log, into a JSON-lines file, and
+// returns lines per second.
+func captureRate(b *testing.B, e emitter, want int) float64 {
 	cli := enginetest.Client(b)
 	f, err := os.Create(filepath.Join(b.TempDir(), "lines.jsonl"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer f.Close()
-	c, err := New(Config{
-		Engine: cli, Output: f, RotateEvery: time.Hour,
-		Filter: Filter{Labels: map[string]string{engine.LabelRun: runID}},
-		Logger: slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		b.Fatal(err)
+	h := newHealth()
+	log := slog.New(slog.DiscardHandler)
+	p := newPool(1)
+	s := newSink(f, time.Second, h, log)
+	go s.run()
+	d := &deps{
+		eng: cli, pool: p, sink: s, met: newMetrics(p, h), log: log, rotate: time.Hour,
+		maxLine: DefaultMaxLineBytes, backBase: time.Second, backCap: time.Second,
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+
 	start := time.Now()
-	go func() { done <- c.Run(ctx) }()
-	deadline := start.Add(5 * time.Minute)
-	for metricValue(b, c.deps.met, "logcap_lines_total") < float64(want) {
-		if time.Now().After(deadline) {
-			cancel()
-			<-done
-			b.Fatalf("capturer did not read %d lines in 5 minutes", want)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; err != nil {
+	end := newFollower(d, e.id, e.name).follow(ctx, ctx)
+	if err := s.close(); err != nil {
 		b.Fatal(err)
 	}
-	return float64(want) / time.Since(start).Seconds()
+	elapsed := time.Since(start)
+	if end != endStopped {
+		b.Fatalf("follower ended with %d, want endStopped", end)
+	}
+	if got := metricValue(b, d.met, "logcap_lines_total"); got != float64(want) {
+		b.Fatalf("captured %v lines, want %d", got, want)
+	}
+	return float64(want) / elapsed.Seconds()
 }
 
 // lineCounter counts newlines written to it.
