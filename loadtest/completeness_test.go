@@ -202,3 +202,32 @@ func appendTo(t *testing.T, path, s string) {
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
 }
+
+// BenchmarkCheckCompleteness reads a sink of 55 containers' numbered lines
+// of 100 bytes, the shape of the default soak.
+func BenchmarkCheckCompleteness(b *testing.B) {
+	var buf strings.Builder
+	const containers, perContainer = 55, 2000
+	for i := 1; i <= perContainer; i++ {
+		for c := 1; c <= containers; c++ {
+			name := fmt.Sprintf("logcap-rb-%03d", c)
+			line := fmt.Sprintf("%s seq=%d %s", name, i, strings.Repeat("x", 70))
+			rec, _ := json.Marshal(map[string]any{
+				"time": "2026-12-04T15:30:12.123456789Z", "container_id": strings.Repeat("a", 64),
+				"container_name": name, "stream": "stdout", "line": line,
+			})
+			buf.Write(rec)
+			buf.WriteByte('\n')
+		}
+	}
+	in := buf.String()
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := CheckCompleteness(strings.NewReader(in), "logcap-rb-", nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(containers*perContainer)*float64(b.N)/b.Elapsed().Seconds(),
+		"records/s")
+}
