@@ -180,6 +180,8 @@ func Soak(ctx context.Context, opts SoakOptions) (Outcome, error) {
 		return Outcome{}, err
 	}
 	defer s.teardown(ctx, false)
+	s.log.Info("soak starting", "run", s.opts.RunID, "dir", s.dir,
+		"containers", s.opts.Containers, "duration", s.opts.Duration)
 
 	runErr := s.run(ctx)
 	if ctx.Err() != nil && runErr != nil {

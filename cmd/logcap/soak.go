@@ -43,7 +43,8 @@ removes the containers, checks that every numbered line arrived once, scores
 the criteria and writes report.md and summary.json into the run directory
 (--out). stdout gets the verdict and the report's path; progress goes to
 stderr. Ctrl-C stops the run, tears everything down and still writes the
-report, marked incomplete.
+report, marked incomplete; a second Ctrl-C exits at once and may leave
+containers behind for "logcap spawn --cleanup --run ID".
 
 Exit codes:
   0  PASS: every criterion passed
