@@ -200,12 +200,18 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	return env
 }
 
-// spawn starts n emitters of the run; it keeps what started on failure.
+// spawnLimit bounds the start of one benchmark's containers; what started
+// by then is measured.
+const spawnLimit = 5 * time.Minute
+
+// spawn starts the emitters of opts; it keeps what started on failure.
 func (e *benchEnv) spawn(opts loadtest.SpawnOptions) []loadtest.Container {
 	opts.RunID, opts.BinaryPath, opts.Image = e.run, e.bin, ""
 	opts.KeepOnError = true
 	opts.Concurrency = 16
-	started, err := loadtest.Spawn(context.Background(), e.cli, opts)
+	ctx, cancel := context.WithTimeout(context.Background(), spawnLimit)
+	defer cancel()
+	started, err := loadtest.Spawn(ctx, e.cli, opts)
 	if err != nil {
 		e.b.Logf("spawn: %d of %d started: %v", len(started), opts.Count, err)
 	}
@@ -464,25 +470,30 @@ func (c *capturer) scrape() map[string]float64 {
 	return out
 }
 
-// timeCheckpoints takes k checkpoints a second apart, each a /metrics
-// scrape and a debug=0 goroutine profile written to a file, and returns
-// how long each took.
+// timeCheckpoints takes one untimed checkpoint, then k more a second
+// apart, each a /metrics scrape and a debug=0 goroutine profile written
+// to a file as the soak writes it, and returns how long those k took.
 func (c *capturer) timeCheckpoints(k int) []time.Duration {
-	ctx := context.Background()
+	c.checkpoint(0)
 	out := make([]time.Duration, k)
 	for i := range out {
-		t0 := time.Now()
-		if _, _, err := c.scraper.Metrics(ctx, benchMetrics); err != nil {
-			c.b.Fatalf("checkpoint scrape: %v", err)
-		}
-		path := filepath.Join(c.dir, fmt.Sprintf("%03d.pb.gz", i))
-		if err := c.scraper.Profile(ctx, 0, path); err != nil {
-			c.b.Fatalf("checkpoint profile: %v", err)
-		}
-		out[i] = time.Since(t0)
 		time.Sleep(time.Second)
+		t0 := time.Now()
+		c.checkpoint(i + 1)
+		out[i] = time.Since(t0)
 	}
 	return out
+}
+
+func (c *capturer) checkpoint(i int) {
+	ctx := context.Background()
+	if _, _, err := c.scraper.Metrics(ctx, benchMetrics); err != nil {
+		c.b.Fatalf("checkpoint scrape: %v", err)
+	}
+	path := filepath.Join(c.dir, fmt.Sprintf("%03d.pb.gz", i))
+	if err := c.scraper.Profile(ctx, 0, path); err != nil {
+		c.b.Fatalf("checkpoint profile: %v", err)
+	}
 }
 
 // freeAddr returns a loopback address with a port free right now.
