@@ -45,7 +45,7 @@ type messageReader interface {
 
 // newMessageReader reads Docker frames, or raw bytes for a TTY container.
 func newMessageReader(r io.Reader, tty bool) messageReader {
-	br := bufio.NewReaderSize(r, 32*1024)
+	br := bufio.NewReaderSize(r, 8*1024)
 	if tty {
 		return &rawReader{br: br}
 	}
