@@ -19,18 +19,16 @@ const scrapeAttempts = 3
 // target that no longer answers /metrics stops the run; a failed profile
 // is recorded in the checkpoint's errors.
 func (s *soak) checkpoint(ctx context.Context, i int, dump bool) error {
-	now := time.Now()
+	metrics, now, err := s.scrape(ctx)
+	if err != nil && !errors.Is(err, ErrMissingMetric) {
+		return err
+	}
 	cp := analyze.Checkpoint{
 		Index:   i,
 		Time:    now.UTC(),
 		Elapsed: now.Sub(s.start).Seconds(),
+		Metrics: metrics,
 	}
-
-	metrics, err := s.scrape(ctx)
-	if err != nil && !errors.Is(err, ErrMissingMetric) {
-		return err
-	}
-	cp.Metrics = metrics
 	if err != nil {
 		cp.Errors = append(cp.Errors, err.Error())
 		s.log.Warn("checkpoint scrape incomplete", "checkpoint", i, "err", err)
@@ -50,25 +48,27 @@ func (s *soak) checkpoint(ctx context.Context, i int, dump bool) error {
 }
 
 // scrape reads /metrics, trying again a short while later when the target
-// does not answer. ctx ending is returned as it is.
-func (s *soak) scrape(ctx context.Context) (map[string][]analyze.Sample, error) {
+// does not answer, and returns the time of the scrape that answered. ctx
+// ending is returned as it is.
+func (s *soak) scrape(ctx context.Context) (map[string][]analyze.Sample, time.Time, error) {
 	pause := min(5*time.Second, s.opts.Interval/10)
 	var last error
 	for range scrapeAttempts {
+		at := time.Now()
 		m, _, err := s.scraper.Metrics(ctx, s.names)
 		if err == nil || errors.Is(err, ErrMissingMetric) {
-			return m, err
+			return m, at, err
 		}
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, at, ctx.Err()
 		}
 		last = err
 		s.log.Warn("scrape failed", "err", err)
 		if err := sleep(ctx, pause); err != nil {
-			return nil, err
+			return nil, time.Time{}, err
 		}
 	}
-	return nil, fmt.Errorf("%w: %d scrapes in a row failed: %w", ErrTargetLost, scrapeAttempts, last)
+	return nil, time.Time{}, fmt.Errorf("%w: %d scrapes in a row failed: %w", ErrTargetLost, scrapeAttempts, last)
 }
 
 // profiles fetches the goroutine profile, and the dump when asked, into
