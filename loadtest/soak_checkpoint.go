@@ -68,7 +68,8 @@ func (s *soak) scrape(ctx context.Context) (map[string][]analyze.Sample, time.Ti
 			return nil, time.Time{}, err
 		}
 	}
-	return nil, time.Time{}, fmt.Errorf("%w: %d scrapes in a row failed: %w", ErrTargetLost, scrapeAttempts, last)
+	return nil, time.Time{}, fmt.Errorf("%w: %d scrapes in a row failed: %w",
+		ErrTargetLost, scrapeAttempts, last)
 }
 
 // profiles fetches the goroutine profile, and the dump when asked, into
