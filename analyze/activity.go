@@ -54,14 +54,17 @@ func (s *scorer) poolSaturation(cr *CriterionResult) {
 }
 
 // expectedStreams is min(containers, capacity) at checkpoint i. Containers
-// come from RunInfo.Containers, or the containers-followed metric when the
-// run does not record them.
+// are those the harness saw running at that checkpoint, else
+// RunInfo.Containers, else the containers-followed metric.
 func (s *scorer) expectedStreams(i int) (float64, bool) {
 	capa, ok := sumAt(s.capacity, i)
 	if !ok {
 		return 0, false
 	}
 	n := float64(s.run.Info.Containers)
+	if r := s.cps[i].Running; r > 0 {
+		n = float64(r)
+	}
 	if n == 0 {
 		if n, ok = sumAt(s.followed, i); !ok {
 			return 0, false

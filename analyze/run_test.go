@@ -154,6 +154,15 @@ func edit(run Run, from, to int, name string, s []Sample) Run {
 	return run
 }
 
+// running records n containers running at checkpoints from..to-1, as the
+// soak does under churn.
+func running(run Run, from, to, n int) Run {
+	for i := from; i < to && i < len(run.Checkpoints); i++ {
+		run.Checkpoints[i].Running = n
+	}
+	return run
+}
+
 func flat(int) float64 { return 100 }
 
 func TestScoreCriteria(t *testing.T) {
@@ -181,6 +190,10 @@ func TestScoreCriteria(t *testing.T) {
 			[]Sample{{Value: 9}}), CritPool, Fail, "7, 8"},
 		{"pool short at the end", edit(synth(31, flat), 30, 31, "logcap_streams_active",
 			[]Sample{{Value: 9}}), CritPool, Fail, "30"},
+		{"churn: 9 running, 9 active", running(edit(synth(31, flat), 7, 9,
+			"logcap_streams_active", []Sample{{Value: 9}}), 7, 9, 9), CritPool, Pass, ""},
+		{"churn: 10 running, 9 active", running(edit(synth(31, flat), 7, 9,
+			"logcap_streams_active", []Sample{{Value: 9}}), 7, 9, 10), CritPool, Fail, "7, 8"},
 		{"no rotation", edit(synth(31, flat), 0, 31, "logcap_rotations_total",
 			[]Sample{{Value: 0}}), CritRotations, Fail, "no rotation"},
 		{"no rotation in a short run", edit(synth(4, flat), 0, 4, "logcap_rotations_total",

@@ -19,6 +19,7 @@ const scrapeAttempts = 3
 // target that no longer answers /metrics stops the run; a failed profile
 // is recorded in the checkpoint's errors.
 func (s *soak) checkpoint(ctx context.Context, i int, dump bool) error {
+	running := s.running(ctx)
 	metrics, now, err := s.scrape(ctx)
 	if err != nil && !errors.Is(err, ErrMissingMetric) {
 		return err
@@ -28,6 +29,7 @@ func (s *soak) checkpoint(ctx context.Context, i int, dump bool) error {
 		Time:    now.UTC(),
 		Elapsed: now.Sub(s.start).Seconds(),
 		Metrics: metrics,
+		Running: running,
 	}
 	if err != nil {
 		cp.Errors = append(cp.Errors, err.Error())
@@ -45,6 +47,27 @@ func (s *soak) checkpoint(ctx context.Context, i int, dump bool) error {
 	}
 	s.live("checkpoint")
 	return nil
+}
+
+// running counts the run's containers that are running now, so that the
+// pool criterion follows churn; 0 (unknown) without load or when the
+// engine does not answer.
+func (s *soak) running(ctx context.Context) int {
+	if s.load == nil {
+		return 0
+	}
+	list, err := List(ctx, s.load.cli, s.opts.RunID)
+	if err != nil {
+		s.log.Warn("count running containers", "err", err)
+		return 0
+	}
+	n := 0
+	for _, c := range list {
+		if c.State == "running" {
+			n++
+		}
+	}
+	return n
 }
 
 // scrape reads /metrics, trying again a short while later when the target
