@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -147,12 +148,17 @@ func BenchmarkCaptureThroughput(b *testing.B) {
 	b.Log("reading it back")
 	for b.Loop() {
 		// A-B-B-A order, best of two: the host is shared and its load moves.
+		cpu0 := cpuTime()
 		docker := dockerLogsRate(b, e.id, lines, false)
+		cpu1 := cpuTime()
 		capture := captureRate(b, e, lines)
+		cpu2 := cpuTime()
 		capture = max(capture, captureRate(b, e, lines))
 		docker = max(docker, dockerLogsRate(b, e.id, lines, false))
 		b.ReportMetric(docker, "docker-logs-lines/s")
 		b.ReportMetric(capture, "capture-lines/s")
+		b.ReportMetric((cpu1-cpu0).Seconds(), "docker-logs-cpu-s")
+		b.ReportMetric((cpu2-cpu1).Seconds(), "capture-cpu-s")
 		b.ReportMetric(capture/docker, "ratio")
 		if os.Getenv("LOGCAP_BENCH_TS") != "" {
 			dockerTS := dockerLogsRate(b, e.id, lines, true)
@@ -222,6 +228,15 @@ func captureRate(b *testing.B, e emitter, want int) float64 {
 		b.Fatalf("captured %v lines, want %d", got, want)
 	}
 	return float64(want) / elapsed.Seconds()
+}
+
+// cpuTime is the user and system CPU time this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // lineCounter counts newlines written to it.
