@@ -2,6 +2,7 @@ package capturer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -80,12 +81,18 @@ func (d *discovery) run(ctx context.Context) {
 }
 
 // session subscribes to events, reconciles with a list, then handles
-// events until an error.
+// events until an error. The engine client reads events in a goroutine of
+// its own that ends when the session's context does and then closes errs:
+// the session waits for that before it returns.
 func (d *discovery) session(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
 	msgs, errs := d.eng.Events(ctx, d.eventOptions())
+	defer func() {
+		cancel()
+		for range errs {
+		}
+	}()
+
 	if err := d.reconcile(ctx); err != nil {
 		return err
 	}
@@ -95,7 +102,10 @@ func (d *discovery) session(ctx context.Context) error {
 		select {
 		case m := <-msgs:
 			d.handle(m)
-		case err := <-errs:
+		case err, ok := <-errs:
+			if !ok {
+				return errors.New("events: stream ended")
+			}
 			return fmt.Errorf("events: %w", err)
 		case <-ctx.Done():
 			return nil

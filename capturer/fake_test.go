@@ -44,10 +44,13 @@ type fakeEntry struct {
 	text   string // with its trailing newline unless a piece
 }
 
+// fakeSub is one events subscription. Like the real client's, it has a
+// goroutine that ends with its context and then closes errs.
 type fakeSub struct {
-	ctx  context.Context
-	msgs chan events.Message
-	errs chan error
+	ctx    context.Context
+	msgs   chan events.Message
+	errs   chan error
+	broken chan error
 }
 
 func newFakeEngine() *fakeEngine {
@@ -116,7 +119,7 @@ func (e *fakeEngine) breakEvents(err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, s := range e.subs {
-		s.errs <- err
+		s.broken <- err
 	}
 	e.subs = nil
 }
@@ -219,8 +222,20 @@ func (e *fakeEngine) Events(
 ) (<-chan events.Message, <-chan error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s := &fakeSub{ctx: ctx, msgs: make(chan events.Message, 1000), errs: make(chan error, 1)}
+	s := &fakeSub{
+		ctx: ctx, msgs: make(chan events.Message, 1000),
+		errs: make(chan error, 1), broken: make(chan error, 1),
+	}
 	e.subs = append(e.subs, s)
+	go func() {
+		defer close(s.errs)
+		select {
+		case err := <-s.broken:
+			s.errs <- err
+		case <-ctx.Done():
+			s.errs <- ctx.Err()
+		}
+	}()
 	return s.msgs, s.errs
 }
 
