@@ -157,8 +157,8 @@ func BenchmarkCaptureThroughput(b *testing.B) {
 		docker = max(docker, dockerLogsRate(b, e.id, lines, false))
 		b.ReportMetric(docker, "docker-logs-lines/s")
 		b.ReportMetric(capture, "capture-lines/s")
-		b.ReportMetric((cpu1-cpu0).Seconds(), "docker-logs-cpu-s")
-		b.ReportMetric((cpu2-cpu1).Seconds(), "capture-cpu-s")
+		b.ReportMetric((cpu1 - cpu0).Seconds(), "docker-logs-cpu-s")
+		b.ReportMetric((cpu2 - cpu1).Seconds(), "capture-cpu-s")
 		b.ReportMetric(capture/docker, "ratio")
 		if os.Getenv("LOGCAP_BENCH_TS") != "" {
 			dockerTS := dockerLogsRate(b, e.id, lines, true)
