@@ -3,6 +3,7 @@ package analyze
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // CompareRows lays two scored runs side by side for `logcap analyze
@@ -13,7 +14,8 @@ func CompareRows(a, b Run, ra, rb Result) [][]string {
 		{"verdict", string(ra.Verdict), string(rb.Verdict)},
 		{"logcap version", version(a.Info), version(b.Info)},
 		{"containers", fmt.Sprint(a.Info.Containers), fmt.Sprint(b.Info.Containers)},
-		{"duration (baseline to final)", ra.Duration.String(), rb.Duration.String()},
+		{"duration (baseline to final)", ra.Duration.Round(time.Second).String(),
+			rb.Duration.Round(time.Second).String()},
 		{"checkpoints", fmt.Sprint(ra.Checkpoints), fmt.Sprint(rb.Checkpoints)},
 	}
 	rows = append(rows, growthRows("goroutines", ra.Growth.Goroutines, rb.Growth.Goroutines)...)

@@ -58,6 +58,25 @@ func exactArgs(n int) cobra.PositionalArgs {
 	}
 }
 
+// scoreDir reads the run in dir and scores it with the thresholds it was
+// run with, overridden by the flags given on this command line.
+func scoreDir(cmd *cobra.Command, dir string, crit *analyze.Criteria) (
+	analyze.Run, analyze.Result, error) {
+	run, err := analyze.ReadRun(dir)
+	if err != nil {
+		return run, analyze.Result{}, withCode(exitHarness, err)
+	}
+	c, err := analyze.RunCriteria(*crit, run.Info.Flags, changed(cmd))
+	if err != nil {
+		return run, analyze.Result{}, withCode(exitHarness, err)
+	}
+	res, err := analyze.Score(run, c)
+	if err != nil {
+		err = withCode(exitHarness, fmt.Errorf("score %s: %w", dir, oneLine(err)))
+	}
+	return run, res, err
+}
+
 // analyzeRun scores RUN_DIR, rewrites its report and maps the verdict to the
 // exit code.
 func analyzeRun(cmd *cobra.Command, dir string, crit *analyze.Criteria, asJSON bool) error {
@@ -65,18 +84,9 @@ func analyzeRun(cmd *cobra.Command, dir string, crit *analyze.Criteria, asJSON b
 	if err != nil {
 		return withCode(exitHarness, err)
 	}
-	run, err := analyze.ReadRun(dir)
+	run, res, err := scoreDir(cmd, dir, crit)
 	if err != nil {
-		return withCode(exitHarness, err)
-	}
-	c, err := analyze.RunCriteria(*crit, run.Info.Flags, changed(cmd))
-	if err != nil {
-		return withCode(exitHarness, err)
-	}
-
-	res, err := analyze.Score(run, c)
-	if err != nil {
-		return withCode(exitHarness, fmt.Errorf("score %s: %w", dir, oneLine(err)))
+		return err
 	}
 	if err := reports.Write(dir, run, res); err != nil {
 		return withCode(exitHarness, fmt.Errorf("write report: %w", err))
@@ -233,19 +243,10 @@ criterion, verdict.`,
 			var runs [2]analyze.Run
 			var res [2]analyze.Result
 			for i, dir := range args {
-				run, err := analyze.ReadRun(dir)
-				if err != nil {
-					return withCode(exitHarness, err)
+				var err error
+				if runs[i], res[i], err = scoreDir(cmd, dir, crit); err != nil {
+					return err
 				}
-				c, err := analyze.RunCriteria(*crit, run.Info.Flags, changed(cmd))
-				if err != nil {
-					return withCode(exitHarness, err)
-				}
-				r, err := analyze.Score(run, c)
-				if err != nil {
-					return withCode(exitHarness, fmt.Errorf("score %s: %w", dir, oneLine(err)))
-				}
-				runs[i], res[i] = run, r
 			}
 			rows := analyze.CompareRows(runs[0], runs[1], res[0], res[1])
 			return printRows(cmd.OutOrStdout(), rows)
