@@ -168,8 +168,8 @@ func (f *follower) stream(ctx context.Context) streamResult {
 	}
 	defer body.Close()
 
-	f.d.met.active.Inc()
-	defer f.d.met.active.Dec()
+	f.d.met.open.Inc()
+	defer f.d.met.open.Dec()
 	err = f.read(ctx, body)
 	return f.classify(ctx, rctx, err)
 }

@@ -23,7 +23,7 @@ var reasons = []string{
 // per-container label: with container churn that would grow without bound.
 type metrics struct {
 	reg          *prometheus.Registry
-	active       prometheus.Gauge
+	open         prometheus.Gauge
 	capacity     prometheus.Gauge
 	followed     prometheus.Gauge
 	rotations    prometheus.Counter
@@ -37,7 +37,7 @@ type metrics struct {
 func newMetrics(p *pool, h *health) *metrics {
 	m := &metrics{
 		reg:       prometheus.NewRegistry(),
-		active:    gauge("logcap_streams_active", "Log streams open now."),
+		open:      gauge("logcap_streams_open", "Log requests open to the daemon now."),
 		capacity:  gauge("logcap_stream_pool_capacity", "Slots in the stream pool."),
 		followed:  gauge("logcap_containers_followed", "Containers with a follower."),
 		rotations: counter("logcap_rotations_total", "Streams closed and reopened on schedule."),
@@ -54,6 +54,15 @@ func newMetrics(p *pool, h *health) *metrics {
 	for _, r := range reasons {
 		m.streamErrors.WithLabelValues(r)
 	}
+	// Active streams are the slots held, so a stream between its rotation
+	// and its reopen (a few milliseconds) still counts: the pool criterion
+	// asks whether the pool is used to capacity, not whether a scrape fell
+	// inside a reopen. A stream in backoff after an error holds its slot
+	// too; logcap_streams_open tells it apart.
+	active := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "logcap_streams_active",
+		Help: "Log streams holding a slot in the stream pool.",
+	}, func() float64 { return float64(p.held()) })
 	waiting := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "logcap_streams_waiting",
 		Help: "Containers waiting for a slot in the stream pool.",
@@ -62,7 +71,7 @@ func newMetrics(p *pool, h *health) *metrics {
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.active, m.capacity, m.followed, m.rotations, m.lines, m.bytes,
+		active, m.open, m.capacity, m.followed, m.rotations, m.lines, m.bytes,
 		m.truncated, m.duplicates, m.streamErrors, waiting, healthCollector{h},
 	)
 	return m

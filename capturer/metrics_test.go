@@ -63,6 +63,7 @@ func TestMetricsContract(t *testing.T) {
 		value  float64
 	}{
 		{"logcap_streams_active", nil, 0},
+		{"logcap_streams_open", nil, 0},
 		{"logcap_stream_pool_capacity", nil, 7},
 		{"logcap_streams_waiting", nil, 0},
 		{"logcap_containers_followed", nil, 0},
