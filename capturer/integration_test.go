@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -161,8 +160,7 @@ func checkEpochs(t *testing.T, name string, lines []sinkLine, wantEpochs int, fi
 		t.Errorf("%s: no line captured", name)
 		return
 	}
-	sort.SliceStable(lines, func(i, j int) bool { return lines[i].Time < lines[j].Time })
-	epochs := splitEpochs(lines)
+	epochs := splitEpochs(lines) // keeps sink order within each stream
 	if len(epochs) != wantEpochs {
 		t.Errorf("%s: %d epochs, want %d", name, len(epochs), wantEpochs)
 	}
@@ -179,27 +177,45 @@ type epoch struct {
 	emitted int              // from the final line, -1 if none
 }
 
+// splitEpochs groups lines by emitter run. A run ends with its final line;
+// the last stderr line of a run can be stamped a moment after the final
+// stdout line, so a line belongs to a run ended by a final line up to
+// epochSlack before it. A restart takes far longer than that.
 func splitEpochs(lines []sinkLine) []epoch {
+	var finals []time.Time
 	var out []epoch
-	cur := epoch{seqs: map[string][]int{}, emitted: -1}
 	for _, l := range lines {
 		fields := strings.Fields(l.Line)
 		if len(fields) >= 3 && fields[1] == "final" {
-			cur.emitted, _ = strconv.Atoi(strings.TrimPrefix(fields[2], "emitted="))
-			out = append(out, cur)
-			cur = epoch{seqs: map[string][]int{}, emitted: -1}
-			continue
+			n, _ := strconv.Atoi(strings.TrimPrefix(fields[2], "emitted="))
+			finals = append(finals, parseTime(l.Time))
+			out = append(out, epoch{seqs: map[string][]int{}, emitted: n})
 		}
+	}
+	out = append(out, epoch{seqs: map[string][]int{}, emitted: -1})
+	for _, l := range lines {
+		fields := strings.Fields(l.Line)
 		if len(fields) < 2 || !strings.HasPrefix(fields[1], "seq=") {
 			continue
 		}
 		n, _ := strconv.Atoi(strings.TrimPrefix(fields[1], "seq="))
-		cur.seqs[l.Stream] = append(cur.seqs[l.Stream], n)
+		k := 0
+		for k < len(finals) && parseTime(l.Time).After(finals[k].Add(epochSlack)) {
+			k++
+		}
+		out[k].seqs[l.Stream] = append(out[k].seqs[l.Stream], n)
 	}
-	if len(cur.seqs) > 0 {
-		out = append(out, cur)
+	if len(out[len(out)-1].seqs) == 0 {
+		out = out[:len(out)-1]
 	}
 	return out
+}
+
+const epochSlack = 100 * time.Millisecond
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
 }
 
 func checkEpoch(t *testing.T, what string, ep epoch) {
