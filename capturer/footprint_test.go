@@ -56,7 +56,7 @@ func measureFootprint(t testing.TB, n int) footprint {
 		startEmitter(t, cli, image, runID, i+1, false, "--rate", "1")
 	}
 	waitForTB(t, func() bool {
-		return metricValue(t, c.deps.met, "logcap_streams_active") == float64(n)
+		return metricValue(t, c.deps.met, "logcap_streams_open") == float64(n)
 	})
 	g1, h1 := settle()
 	return footprint{
