@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -63,7 +64,7 @@ func startEmitterLog(t testing.TB, cli *client.Client, image, runID string, n in
 // restarted mid-run, one removed mid-run and one that lives a moment; the
 // capturer rotates every 2 seconds, at least 10 times per stream; every
 // line of every container lands in the sink exactly once, in order per
-// stream.
+// stream; and once Run returns the goroutine count is back where it was.
 func TestCaptureRealEngine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs containers for about 30 seconds")
@@ -81,6 +82,7 @@ func TestCaptureRealEngine(t *testing.T) {
 	restarted := startEmitter(t, cli, image, runID, 4, false, "--rate", "50", "--stderr-share", "0.5")
 	removed := startEmitter(t, cli, image, runID, 5, false, "--rate", "50")
 
+	before := idleGoroutines(cli)
 	out := filepath.Join(t.TempDir(), "lines.jsonl")
 	f, err := os.Create(out)
 	if err != nil {
@@ -129,6 +131,8 @@ func TestCaptureRealEngine(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 
+	waitForTB(t, func() bool { return idleGoroutines(cli) <= before })
+
 	if rotations < 20 {
 		t.Errorf("rotations = %v, want at least 20 (about 11 for each of 4 containers)", rotations)
 	}
@@ -149,6 +153,14 @@ func TestCaptureRealEngine(t *testing.T) {
 	checkEpochs(t, short.name, byName[short.name], 1, false)
 	checkTTY(t, byName[tty.name])
 	checkLong(t, byName[long.name])
+}
+
+// idleGoroutines closes the client's idle connections, lets their
+// goroutines end, and counts goroutines.
+func idleGoroutines(cli *client.Client) int {
+	cli.HTTPClient().CloseIdleConnections()
+	time.Sleep(50 * time.Millisecond)
+	return runtime.NumGoroutine()
 }
 
 // checkEpochs checks a container's lines: each run of the emitter (an
