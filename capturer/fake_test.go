@@ -124,6 +124,19 @@ func (e *fakeEngine) breakEvents(err error) {
 	e.subs = nil
 }
 
+// breakStreams makes every open log stream fail its next read, as a
+// connection to the daemon that breaks does.
+func (e *fakeEngine) breakStreams() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for s := range e.open {
+		s.broken = true
+	}
+	for _, c := range e.containers {
+		c.notify()
+	}
+}
+
 func (e *fakeEngine) streamsOpen() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -260,6 +273,7 @@ type fakeStream struct {
 	next   int    // index of the next entry
 	out    []byte // encoded, not yet read
 	closed bool
+	broken bool // the next read fails
 }
 
 func (s *fakeStream) Read(p []byte) (int, error) {
@@ -279,6 +293,10 @@ func (s *fakeStream) fill() error {
 	if s.closed {
 		s.e.mu.Unlock()
 		return errors.New("read on closed body")
+	}
+	if s.broken {
+		s.e.mu.Unlock()
+		return errors.New("read unix @->/var/run/docker.sock: connection reset by peer")
 	}
 	for ; s.next < len(s.c.log); s.next++ {
 		if en := s.c.log[s.next]; en.ns >= s.since {

@@ -204,6 +204,29 @@ func TestFollowerReopenBacksOff(t *testing.T) {
 	wantSeq(t, h.records(), "flaky seq=", 1)
 }
 
+// TestFollowerBrokenConnection breaks the stream mid-run: the follower
+// counts a read error, reopens after a backoff from its cursor, and no line
+// is lost or repeated.
+func TestFollowerBrokenConnection(t *testing.T) {
+	h := newHarness(t, time.Hour, 1)
+	h.eng.add("c1", "net", nil, false)
+	done := h.start(context.Background(), newFollower(h.d, "c1", "net"))
+	h.eng.write("c1", streamStdout, "net seq=1\n", "net seq=2\n")
+	waitFor(t, func() bool { return metricValue(t, h.d.met, "logcap_lines_total") == 2 })
+	h.eng.breakStreams()
+	h.eng.write("c1", streamStderr, "net seq=3\n")
+	waitFor(t, func() bool { return metricValue(t, h.d.met, "logcap_lines_total") == 3 })
+	h.eng.setRunning("c1", false)
+	<-done
+	wantSeq(t, h.records(), "net seq=", 3)
+	if got := metricValue(t, h.d.met, "logcap_stream_errors_total", "reason", reasonRead); got != 1 {
+		t.Errorf("read errors = %v, want 1", got)
+	}
+	if h.eng.opens < 2 {
+		t.Errorf("%d opens, want a reopen after the break", h.eng.opens)
+	}
+}
+
 // TestFollowerLines runs the line cases of FAILURES.md through a follower.
 func TestFollowerLines(t *testing.T) {
 	piece := strings.Repeat("x", pieceBytes)

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -192,5 +194,29 @@ func BenchmarkAppendRecord(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buf = appendRecord(buf[:0], rec)
+	}
+}
+
+func TestOpenOutputAppends(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lines.jsonl")
+	if err := os.WriteFile(path, []byte("earlier\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w, err := OpenOutput(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte("later\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(path)
+	if string(got) != "earlier\nlater\n" {
+		t.Errorf("file = %q, want the earlier content kept", got)
+	}
+	if _, err := OpenOutput(filepath.Join(t.TempDir(), "no", "such", "dir", "x")); err == nil {
+		t.Error("OpenOutput in a missing directory returned nil, want an error")
 	}
 }
