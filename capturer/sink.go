@@ -40,8 +40,9 @@ type sink struct {
 	room   chan struct{} // closed when buf was emptied
 	closed bool
 
-	kick chan struct{} // asks the flusher to flush now
-	stop chan struct{}
+	kick    chan struct{} // asks the flusher to flush now
+	failing bool          // the last write failed; owned by the flusher
+	stop    chan struct{}
 	done chan struct{}
 	err  error // the flusher's last error, set before done closes
 }
@@ -117,9 +118,16 @@ func (s *sink) flush(pending []byte) []byte {
 	pending = pending[:copy(pending, pending[n:])]
 	if err != nil {
 		s.health.set(componentSink, false, fmt.Sprintf("write: %v", err))
-		s.log.Warn("sink cannot write; capture waits", "err", err, "pending_bytes", len(pending))
+		if !s.failing {
+			s.log.Warn("sink cannot write; capture waits", "err", err)
+		}
+		s.failing = true
 		return pending
 	}
+	if s.failing {
+		s.log.Info("sink writes again")
+	}
+	s.failing = false
 	s.health.set(componentSink, true, "writing")
 	return pending
 }
