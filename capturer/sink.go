@@ -43,8 +43,8 @@ type sink struct {
 	kick    chan struct{} // asks the flusher to flush now
 	failing bool          // the last write failed; owned by the flusher
 	stop    chan struct{}
-	done chan struct{}
-	err  error // the flusher's last error, set before done closes
+	done    chan struct{}
+	err     error // the flusher's last error, set before done closes
 }
 
 func newSink(out io.Writer, interval time.Duration, h *health, log *slog.Logger) *sink {
