@@ -210,9 +210,12 @@ func (c *Capturer) followLoop(t *tracked, waits context.Context) {
 	defer c.wg.Done()
 	c.deps.met.followed.Inc()
 	defer c.deps.met.followed.Dec()
+	log := c.cfg.Logger.With("container", t.f.name)
+	log.Debug("following")
 	for {
 		end := t.f.follow(c.runCtx, waits)
 		if !c.again(t, end) {
+			log.Debug("no longer following", "end", endNames[end])
 			return
 		}
 	}

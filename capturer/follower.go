@@ -34,6 +34,10 @@ const (
 	endShutdown                  // the capturer is stopping
 )
 
+var endNames = map[endReason]string{
+	endStopped: "stopped", endRemoved: "removed", endShutdown: "shutdown",
+}
+
 // streamResult says how one open log stream ended.
 type streamResult int
 
