@@ -23,13 +23,18 @@
 //  1. Fewer than MinCheckpoints (3) values, or less than MinDuration (5m)
 //     from baseline to final: INCONCLUSIVE, too short.
 //  2. The 95% interval of the Theil-Sen slope over the last third of the
-//     checkpoints lies wholly above T: FAIL, still growing.
-//  3. The whole run's interval lies wholly above T, or (final - baseline)
-//     per minute exceeds T: FAIL; but if the last third's slope is at most
-//     T/2, INCONCLUSIVE: grew, then held flat (a plateau).
-//  4. The whole run's interval lies at or below T: PASS, unless it is
-//     wider than MaxNoise (2) times T: INCONCLUSIVE, too noisy.
-//  5. Otherwise the interval contains T: INCONCLUSIVE, too noisy.
+//     checkpoints lies at or above T (lower bound >= T): FAIL, still
+//     growing.
+//  3. The whole run's interval lies at or above T, or (final - baseline)
+//     per minute is T or more: FAIL; but if the last third's slope is at
+//     most T/2, INCONCLUSIVE: grew, then held flat (a plateau).
+//  4. The whole run's interval lies strictly below T (upper bound < T):
+//     PASS, unless it is wider than MaxNoise (2) times T: INCONCLUSIVE,
+//     too noisy.
+//  5. Otherwise the interval reaches T: INCONCLUSIVE, too noisy.
+//
+// The threshold is strict: growth of exactly T per minute is not below T
+// and does not pass.
 //
 // Criterion 2, pool saturation: active streams must equal min(containers,
 // capacity), containers from RunInfo.Containers (or the containers-followed

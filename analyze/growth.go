@@ -48,14 +48,15 @@ func shortRun(pts []point, c Criteria) (bool, string) {
 // order:
 //
 //  1. Too few checkpoints or too short a run: INCONCLUSIVE.
-//  2. The last third's Theil-Sen interval lies wholly above thr: FAIL,
-//     still growing.
-//  3. The whole run's interval lies wholly above thr, or final minus
-//     baseline per minute is above thr: FAIL, unless the last third's
+//  2. The last third's Theil-Sen interval lies at or above thr (its lower
+//     bound >= thr): FAIL, still growing.
+//  3. The whole run's interval lies at or above thr, or final minus
+//     baseline per minute is thr or more: FAIL, unless the last third's
 //     slope is at most thr/2 (a plateau), then INCONCLUSIVE.
-//  4. The whole run's interval lies at or below thr: PASS, unless the
-//     interval is wider than MaxNoise times thr: INCONCLUSIVE, too noisy.
-//  5. Otherwise the interval contains thr: INCONCLUSIVE, too noisy.
+//  4. The whole run's interval lies strictly below thr (its upper bound
+//     < thr): PASS, unless the interval is wider than MaxNoise times thr:
+//     INCONCLUSIVE, too noisy.
+//  5. Otherwise the interval reaches thr: INCONCLUSIVE, too noisy.
 func judgeGrowth(g *SeriesGrowth, pts []point, thr float64, c Criteria) (Verdict, string) {
 	g.Trend = trendName(*g, thr)
 	if short, why := shortRun(pts, c); short {
@@ -75,11 +76,11 @@ func judgeGrowth(g *SeriesGrowth, pts []point, thr float64, c Criteria) (Verdict
 // judgeTrend applies rules 2 to 5 of judgeGrowth, the noise bound aside.
 func judgeTrend(g *SeriesGrowth, pts []point, thr float64) (Verdict, string) {
 	last := theilSen(lastThird(pts))
-	if last.low > thr {
+	if atLeast(last.low, thr) {
 		return Fail, fmt.Sprintf("still growing: %s/min over the last third "+
 			"(95%% interval %s to %s)", num(last.slope), num(last.low), num(last.high))
 	}
-	if g.SlopeLow > thr || g.PerMinute > thr {
+	if atLeast(g.SlopeLow, thr) || atLeast(g.PerMinute, thr) {
 		if g.LastThird <= thr/2 {
 			g.Trend = "plateau"
 			return Inconclusive, fmt.Sprintf("grew %s/min from baseline, then "+
@@ -90,12 +91,12 @@ func judgeTrend(g *SeriesGrowth, pts []point, thr float64) (Verdict, string) {
 			"%s/min from baseline to final", num(g.Slope), num(g.SlopeLow),
 			num(g.SlopeHigh), num(g.PerMinute))
 	}
-	if g.SlopeHigh <= thr {
+	if !atLeast(g.SlopeHigh, thr) {
 		return Pass, ""
 	}
 	g.Trend = "unclear"
 	return Inconclusive, fmt.Sprintf("too noisy: 95%% interval of the slope, "+
-		"%s to %s/min, contains the threshold %s/min",
+		"%s to %s/min, reaches the threshold %s/min",
 		num(g.SlopeLow), num(g.SlopeHigh), num(thr))
 }
 
@@ -111,4 +112,10 @@ func trendName(g SeriesGrowth, thr float64) string {
 		return "declining"
 	}
 	return "flat"
+}
+
+// atLeast reports whether x >= thr, allowing for the rounding of a rate
+// computed from elapsed seconds (a clean +2/min reads as 1.9999999).
+func atLeast(x, thr float64) bool {
+	return x >= thr-1e-9*math.Max(1, math.Abs(thr))
 }

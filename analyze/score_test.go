@@ -114,6 +114,33 @@ func TestScoreSyntheticSeries(t *testing.T) {
 	}
 }
 
+// The threshold is strict: "below 2 per minute" means exactly +2/min does
+// not pass, over the whole run and over the last third alike.
+func TestScoreGrowthExactlyAtTheThresholdFails(t *testing.T) {
+	tests := []struct {
+		name string
+		n    int
+		rate float64
+		want Verdict
+	}{
+		{"+2/min over 7 minutes", 8, 2, Fail},
+		{"+2/min over 30 minutes", 31, 2, Fail},
+		{"+1.5/min over 30 minutes", 31, 1.5, Pass},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run := synth(tt.n, func(m int) float64 { return 40 + tt.rate*float64(m) })
+			res, err := Score(run, DefaultCriteria())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := criterion(res, CritGoroutines); got.Verdict != tt.want {
+				t.Errorf("goroutines = %s (%s), want %s", got.Verdict, got.Reason, tt.want)
+			}
+		})
+	}
+}
+
 func TestScoreMissingMetricIsAnError(t *testing.T) {
 	run := synth(10, func(int) float64 { return 100 })
 	for i := range run.Checkpoints {

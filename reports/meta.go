@@ -143,18 +143,20 @@ func (r *report) writeVerdictRules(b *strings.Builder) {
 		"criterion is scored PASS, FAIL or INCONCLUSIVE; one switched off is " +
 		"skipped.\n\n")
 	fmt.Fprintf(b, "- **FAIL** when any criterion, liveness or completeness fails: "+
-		"goroutines clearly growing by %s or more per minute (the interval above it, "+
-		"or the growth from baseline above it with the last third still rising), file "+
+		"goroutines growing by %s or more per minute (the slope interval at or above "+
+		"it, or the growth from baseline at or above it with the last third still "+
+		"rising), file "+
 		"descriptors up by %s or more over the run, an unhealthy checkpoint, a stream "+
 		"pool below saturation, rotations or lines that stop rising, lines lost or "+
 		"repeated.\n", num(s.MaxGoroutineGrowth), num(s.MaxFDGrowth))
 	fmt.Fprintf(b, "- **INCONCLUSIVE** when nothing fails but the run cannot decide: "+
 		"fewer than %d checkpoints or less than %s from baseline to final, a slope "+
-		"interval that contains the threshold or is wider than %s times it (too "+
+		"interval that reaches the threshold or is wider than %s times it (too "+
 		"noisy), growth that levelled off (a plateau: run longer), a metric that "+
 		"never appeared, or a restart of the target.\n",
 		s.MinCheckpoints, durOr(s.MinDuration, "0s"), num(s.MaxNoise))
-	b.WriteString("- **PASS** otherwise.\n\n")
+	fmt.Fprintf(b, "- **PASS** otherwise: goroutine growth strictly below %s per "+
+		"minute (the slope interval's upper bound below it).\n\n", num(s.MaxGoroutineGrowth))
 	if len(s.Disabled) > 0 {
 		fmt.Fprintf(b, "Switched off for this run: %s.\n\n",
 			EscapeCell(strings.Join(s.Disabled, ", ")))
