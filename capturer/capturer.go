@@ -79,6 +79,7 @@ func New(cfg Config) (*Capturer, error) {
 	met := newMetrics(p, c.health)
 	met.capacity.Set(float64(cfg.MaxStreams))
 	c.sink = newSink(cfg.Output, cfg.FlushInterval, c.health, cfg.Logger)
+	met.countSink(c.sink)
 	c.deps = &deps{
 		eng: cfg.Engine, pool: p, sink: c.sink, met: met, log: cfg.Logger,
 		rotate: cfg.RotateEvery, maxLine: cfg.MaxLineBytes,

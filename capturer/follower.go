@@ -263,7 +263,6 @@ func (f *follower) deliver(ctx context.Context, ln line) error {
 	}
 	f.cur.delivered(ln.marks)
 	f.back.reset()
-	f.d.met.lines.Inc()
 	f.d.met.bytes.Add(float64(len(ln.text)))
 	if ln.truncated {
 		f.d.met.truncated.Inc()

@@ -29,9 +29,11 @@ func newHarness(t *testing.T, rotate time.Duration, capacity int) *harness {
 	log := slog.New(slog.DiscardHandler)
 	p := newPool(capacity)
 	s := newSink(out, time.Millisecond, h, log)
+	met := newMetrics(p, h)
+	met.countSink(s)
 	go s.run()
 	d := &deps{
-		eng: eng, pool: p, sink: s, met: newMetrics(p, h), log: log, rotate: rotate,
+		eng: eng, pool: p, sink: s, met: met, log: log, rotate: rotate,
 		maxLine: 1 << 20, backBase: time.Millisecond, backCap: 10 * time.Millisecond,
 	}
 	return &harness{t: t, eng: eng, d: d, out: out, sink: s}

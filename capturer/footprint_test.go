@@ -207,9 +207,11 @@ func captureRate(b *testing.B, e emitter, want int) float64 {
 	log := slog.New(slog.DiscardHandler)
 	p := newPool(1)
 	s := newSink(f, time.Second, h, log)
+	met := newMetrics(p, h)
+	met.countSink(s)
 	go s.run()
 	d := &deps{
-		eng: cli, pool: p, sink: s, met: newMetrics(p, h), log: log, rotate: time.Hour,
+		eng: cli, pool: p, sink: s, met: met, log: log, rotate: time.Hour,
 		maxLine: DefaultMaxLineBytes, backBase: time.Second, backCap: time.Second,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

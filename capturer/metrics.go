@@ -12,7 +12,7 @@ const (
 	reasonEnded   = "ended"   // the stream ended while the container runs
 	reasonInspect = "inspect" // ContainerInspect failed
 	reasonFrame   = "frame"   // a frame Docker could not have sent, or a daemon error
-	reasonSink    = "sink"    // the sink refused a line
+	reasonSink    = "sink"    // the output refused a write, or the sink closed
 )
 
 var reasons = []string{
@@ -102,4 +102,11 @@ func (c healthCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(healthDesc, prometheus.GaugeValue, v, name)
 	}
+}
+
+// countSink lets s count the lines its output took and the writes it
+// refused: lines are counted when written, so a stuck sink shows flat.
+func (m *metrics) countSink(s *sink) {
+	s.lines = m.lines
+	s.failures = m.streamErrors.WithLabelValues(reasonSink)
 }

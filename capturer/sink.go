@@ -1,6 +1,7 @@
 package capturer
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // errSinkClosed is returned to a writer still waiting when the sink closes.
@@ -24,53 +27,69 @@ type record struct {
 	truncated bool
 }
 
+// sinkLimit bounds the buffer writers append to. The flusher holds at
+// most one more buffer's worth it could not write yet, so a sink that
+// cannot write holds about two of these, never more.
+const sinkLimit = 1 << 20
+
+// sinkWarnEvery spaces the warnings of a sink that keeps failing.
+const sinkWarnEvery = 30 * time.Second
+
 // sink writes records as JSON lines. Writers append to a buffer; one
 // flusher goroutine writes it out on an interval, or sooner when it fills.
-// When the output cannot take more, the buffer stays full and writers wait:
-// back-pressure, never a silent drop.
+// When the output cannot take more, writers wait until a write succeeds:
+// back-pressure, never a silent drop and never an unbounded buffer.
 type sink struct {
-	out      io.Writer
-	limit    int
-	interval time.Duration
-	health   *health
-	log      *slog.Logger
+	out       io.Writer
+	limit     int
+	interval  time.Duration
+	warnEvery time.Duration
+	health    *health
+	log       *slog.Logger
+	lines     prometheus.Counter // lines the output took; nil counts nothing
+	failures  prometheus.Counter // writes the output refused; nil counts nothing
 
-	mu     sync.Mutex
-	buf    []byte
-	room   chan struct{} // closed when buf was emptied
-	closed bool
+	mu      sync.Mutex
+	buf     []byte
+	room    chan struct{} // closed when writers may try again
+	closed  bool
+	failing bool // the last write failed: writers wait for one to succeed
 
-	kick    chan struct{} // asks the flusher to flush now
-	failing bool          // the last write failed; owned by the flusher
-	stop    chan struct{}
-	done    chan struct{}
-	err     error // the flusher's last error, set before done closes
+	kick     chan struct{} // asks the flusher to flush now
+	lastWarn time.Time     // owned by the flusher
+	stop     chan struct{}
+	done     chan struct{}
+	err      error // the flusher's last error, set before done closes
 }
 
 func newSink(out io.Writer, interval time.Duration, h *health, log *slog.Logger) *sink {
 	h.set(componentSink, true, "writing")
 	return &sink{
-		out:      out,
-		limit:    1 << 20,
-		interval: interval,
-		health:   h,
-		log:      log,
-		room:     make(chan struct{}),
-		kick:     make(chan struct{}, 1),
-		stop:     make(chan struct{}),
-		done:     make(chan struct{}),
+		out:       out,
+		limit:     sinkLimit,
+		interval:  interval,
+		warnEvery: sinkWarnEvery,
+		health:    h,
+		log:       log,
+		room:      make(chan struct{}),
+		kick:      make(chan struct{}, 1),
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
 	}
 }
 
-// write appends rec to the buffer, waiting while the buffer is full.
+// write appends rec to the buffer. It waits while the buffer is full or
+// the output is failing, until ctx ends or the sink closes.
 func (s *sink) write(ctx context.Context, rec *record) error {
 	s.mu.Lock()
-	for len(s.buf) >= s.limit && !s.closed {
-		room := s.room
+	for (s.failing || len(s.buf) >= s.limit) && !s.closed {
+		room, failing := s.room, s.failing
 		s.mu.Unlock()
-		select {
-		case s.kick <- struct{}{}:
-		default:
+		if !failing {
+			select {
+			case s.kick <- struct{}{}:
+			default:
+			}
 		}
 		select {
 		case <-room:
@@ -115,21 +134,61 @@ func (s *sink) flush(pending []byte) []byte {
 		return pending
 	}
 	n, err := s.out.Write(pending)
+	s.countLines(pending[:n])
 	pending = pending[:copy(pending, pending[n:])]
 	if err != nil {
-		s.health.set(componentSink, false, fmt.Sprintf("write: %v", err))
-		if !s.failing {
-			s.log.Warn("sink cannot write; capture waits", "err", err)
-		}
-		s.failing = true
+		s.failed(err, len(pending))
 		return pending
 	}
-	if s.failing {
+	s.recovered()
+	return pending
+}
+
+// countLines counts the records in what the output took: each ends in
+// the only newline it holds, since JSON escapes those inside a line.
+func (s *sink) countLines(written []byte) {
+	if s.lines != nil && len(written) > 0 {
+		s.lines.Add(float64(bytes.Count(written, []byte{'\n'})))
+	}
+}
+
+// failed marks the sink unhealthy, holds writers back and warns, at most
+// once per warnEvery, with the bytes waiting now.
+func (s *sink) failed(err error, pending int) {
+	s.health.set(componentSink, false, fmt.Sprintf("write: %v", err))
+	if s.failures != nil {
+		s.failures.Inc()
+	}
+	s.mu.Lock()
+	s.failing = true
+	waiting := pending + len(s.buf)
+	s.mu.Unlock()
+	if now := time.Now(); now.Sub(s.lastWarn) >= s.warnEvery {
+		s.lastWarn = now
+		s.log.Warn("sink cannot write; capture waits", "err", err, "pending_bytes", waiting)
+	}
+}
+
+// recovered marks the sink healthy and lets waiting writers in.
+func (s *sink) recovered() {
+	s.mu.Lock()
+	was := s.failing
+	s.failing = false
+	if was {
+		s.wake()
+	}
+	s.mu.Unlock()
+	if was {
+		s.lastWarn = time.Time{}
 		s.log.Info("sink writes again")
 	}
-	s.failing = false
 	s.health.set(componentSink, true, "writing")
-	return pending
+}
+
+// wake lets waiting writers try again. The caller holds mu.
+func (s *sink) wake() {
+	close(s.room)
+	s.room = make(chan struct{})
 }
 
 // take swaps the buffer for an empty one and lets waiting writers in.
@@ -138,15 +197,16 @@ func (s *sink) take(spare []byte) []byte {
 	defer s.mu.Unlock()
 	full := s.buf
 	s.buf = spare[:0]
-	close(s.room)
-	s.room = make(chan struct{})
+	s.wake()
 	return full
 }
 
-// drain writes everything left at shutdown, trying a few times.
+// drain writes everything left at shutdown, trying a few times. Writers
+// still waiting get errSinkClosed.
 func (s *sink) drain(pending []byte) error {
 	s.mu.Lock()
 	s.closed = true
+	s.wake()
 	s.mu.Unlock()
 	for try := 0; try < 3; try++ {
 		pending = s.flush(pending)

@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -218,5 +220,129 @@ func TestOpenOutputAppends(t *testing.T) {
 	}
 	if _, err := OpenOutput(filepath.Join(t.TempDir(), "no", "such", "dir", "x")); err == nil {
 		t.Error("OpenOutput in a missing directory returned nil, want an error")
+	}
+}
+
+// partialWriter, once broken, takes half of one write, in the middle of a
+// line, and then nothing.
+type partialWriter struct {
+	flakyWriter
+	cut bool
+}
+
+func (w *partialWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.broken {
+		n := 0
+		if !w.cut {
+			n, _ = w.buf.Write(p[:len(p)/2])
+			w.cut = true
+		}
+		return n, errors.New("disk full")
+	}
+	return w.buf.Write(p)
+}
+
+// TestSinkStuckOutput breaks the output while several readers write: they
+// wait, the buffer stays bounded, logcap_lines_total stays flat and write
+// failures are counted; once the output recovers every line is written
+// exactly once and counted.
+func TestSinkStuckOutput(t *testing.T) {
+	tests := []struct {
+		name string
+		out  interface {
+			io.Writer
+			set(bool)
+			String() string
+		}
+	}{
+		{"refuses everything", &flakyWriter{}},
+		{"takes part of each write", &partialWriter{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHealth()
+			met := newMetrics(newPool(1), h)
+			s := newSink(tt.out, 2*time.Millisecond, h, slog.New(slog.DiscardHandler))
+			s.limit = 4096
+			met.countSink(s)
+			go s.run()
+			tt.out.set(true)
+
+			const readers, each = 4, 500
+			var accepted atomic.Int64
+			var wg sync.WaitGroup
+			for r := range readers {
+				wg.Go(func() {
+					for i := range each {
+						rec := &record{ts: []byte(ts1), id: "id", name: "n",
+							stream: streamStdout, text: fmt.Appendf(nil, "r%d-%d", r, i)}
+						if err := s.write(context.Background(), rec); err != nil {
+							t.Errorf("write: %v", err)
+							return
+						}
+						accepted.Add(1)
+					}
+				})
+			}
+
+			waitFor(t, func() bool { st, _ := h.snapshot(); return !st[componentSink].Healthy })
+			time.Sleep(50 * time.Millisecond)
+			lines0 := metricValue(t, met, "logcap_lines_total")
+			acc0 := accepted.Load()
+			time.Sleep(100 * time.Millisecond)
+			if got := metricValue(t, met, "logcap_lines_total"); got != lines0 {
+				t.Errorf("lines_total moved from %v to %v while the output failed", lines0, got)
+			}
+			if got := accepted.Load(); got != acc0 || got == readers*each {
+				t.Errorf("readers went on: %d then %d writes accepted, want them waiting",
+					acc0, got)
+			}
+			s.mu.Lock()
+			held := len(s.buf)
+			s.mu.Unlock()
+			if held > s.limit+256 {
+				t.Errorf("buffer holds %d bytes, want at most about %d", held, s.limit)
+			}
+			if got := metricValue(t, met, "logcap_stream_errors_total", "reason", "sink"); got < 1 {
+				t.Errorf(`stream_errors_total{reason="sink"} = %v, want >= 1`, got)
+			}
+
+			tt.out.set(false)
+			wg.Wait()
+			if err := s.close(); err != nil {
+				t.Fatalf("close: %v", err)
+			}
+			checkExactlyOnce(t, tt.out.String(), readers, each)
+			if got := metricValue(t, met, "logcap_lines_total"); got != readers*each {
+				t.Errorf("lines_total = %v, want %d", got, readers*each)
+			}
+		})
+	}
+}
+
+// checkExactlyOnce checks out holds every reader's lines once, in order.
+func checkExactlyOnce(t *testing.T, out string, readers, each int) {
+	t.Helper()
+	next := make([]int, readers)
+	for l := range strings.SplitSeq(strings.TrimSpace(out), "\n") {
+		var rec struct{ Line string }
+		if err := json.Unmarshal([]byte(l), &rec); err != nil {
+			t.Fatalf("output line %q: %v", l, err)
+		}
+		var r, i int
+		if _, err := fmt.Sscanf(rec.Line, "r%d-%d", &r, &i); err != nil || r >= readers {
+			t.Fatalf("output line %q is not one of ours", l)
+		}
+		if i != next[r] {
+			t.Fatalf("reader %d: got line %d, want %d (lost or repeated)", r, i, next[r])
+		}
+		next[r]++
+	}
+	for r, n := range next {
+		if n != each {
+			t.Errorf("reader %d: %d lines written, want %d", r, n, each)
+		}
 	}
 }
