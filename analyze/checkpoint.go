@@ -62,6 +62,11 @@ type RunInfo struct {
 	Duration    time.Duration `json:"duration_ns"`
 	// Incomplete is set when the run was interrupted before its end.
 	Incomplete bool `json:"incomplete,omitempty"`
+	// CapturerBinary and CapturerSHA256 name the capturer binary the soak
+	// measured (its --capturer) and its sha256, so a re-score still says
+	// which binary the figures are of. Empty when not recorded.
+	CapturerBinary string `json:"capturer_binary,omitempty"`
+	CapturerSHA256 string `json:"capturer_sha256,omitempty"`
 	// Completeness is filled by the harness when the emitters and the
 	// sink are logcap's own.
 	Completeness *Completeness `json:"completeness,omitempty"`

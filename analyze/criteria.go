@@ -115,6 +115,12 @@ func RegisterFlags(fs *pflag.FlagSet, c *Criteria) {
 	registerMetricFlags(fs, &c.Metrics)
 }
 
+// RegisterMetricFlags adds only the --metric-... flags to fs, bound to m,
+// for commands that read metrics by name but score nothing.
+func RegisterMetricFlags(fs *pflag.FlagSet, m *MetricNames) {
+	registerMetricFlags(fs, m)
+}
+
 func registerMetricFlags(fs *pflag.FlagSet, m *MetricNames) {
 	for _, f := range []struct {
 		name string

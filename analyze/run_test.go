@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -313,6 +314,21 @@ func TestScoreCompleteness(t *testing.T) {
 		res.Completeness.Lost != 2 || res.Verdict != Fail {
 		t.Errorf("completeness %+v, verdict %s; want FAIL with 2 lost",
 			res.Completeness, res.Verdict)
+	}
+}
+
+// run.json's capturer binary comes back as the soak's note, so a re-score
+// by `logcap analyze RUN_DIR` keeps it.
+func TestScoreNotesTheCapturerBinary(t *testing.T) {
+	run := synth(31, flat)
+	run.Info.CapturerBinary, run.Info.CapturerSHA256 = "/opt/cap/logcap", "ab12"
+	res, err := Score(run, DefaultCriteria())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "capturer measured: /opt/cap/logcap (sha256 ab12)"
+	if !slices.Contains(res.Notes, want) {
+		t.Errorf("notes = %q, want %q", res.Notes, want)
 	}
 }
 

@@ -34,6 +34,9 @@ type scorer struct {
 func Score(run Run, c Criteria) (Result, error) {
 	res := Result{Settings: c, Incomplete: run.Info.Incomplete,
 		Notes: slices.Clone(run.Notes)}
+	if n := capturerNote(run.Info); n != "" {
+		res.Notes = append(res.Notes, n)
+	}
 	if err := c.Validate(); err != nil {
 		return res, err
 	}
@@ -218,4 +221,17 @@ func orNone(key string) string {
 		return "(no labels)"
 	}
 	return key
+}
+
+// capturerNote names the capturer binary measured, as the soak's note does,
+// so a re-score keeps it; empty when run.json does not record one.
+func capturerNote(info RunInfo) string {
+	if info.CapturerBinary == "" {
+		return ""
+	}
+	sum := info.CapturerSHA256
+	if sum == "" {
+		sum = "not recorded"
+	}
+	return fmt.Sprintf("capturer measured: %s (sha256 %s)", info.CapturerBinary, sum)
 }

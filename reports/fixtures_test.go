@@ -155,6 +155,8 @@ func failFixture() (analyze.Run, analyze.Result) {
 		s.fds = append(s.fds, 30+float64(i)*10)
 	}
 	run := fixtureRun("r20261204-161500-cd34", s)
+	run.Info.CapturerBinary = "/opt/logcap/bin/logcap-rc1"
+	run.Info.CapturerSHA256 = "9f2c0e7d41b3"
 	f, p := analyze.Fail, analyze.Pass
 	tl := fixtureTimeline(s)
 	tl[9].Healthy = ptr(false)

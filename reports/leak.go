@@ -349,7 +349,12 @@ func (r *report) writeNotes(b *strings.Builder) {
 		return
 	}
 	b.WriteString("## Notes\n\n")
+	seen := map[string]bool{}
 	for _, n := range r.res.Notes {
+		if seen[n] {
+			continue // the soak and run.json may both name the capturer
+		}
+		seen[n] = true
 		fmt.Fprintf(b, "- %s\n", EscapeCell(n))
 	}
 	b.WriteString("\n")

@@ -30,6 +30,13 @@ func (r *report) writeMetadata(b *strings.Builder) {
 	if info.Builtin {
 		add("capturer", "logcap's own, started by the soak")
 	}
+	if info.CapturerBinary != "" {
+		sum := CodeCell(info.CapturerSHA256)
+		if sum == "" {
+			sum = "not recorded"
+		}
+		add("capturer binary", CodeCell(info.CapturerBinary)+" (sha256 "+sum+")")
+	}
 	if info.Containers > 0 {
 		add("containers", fmt.Sprint(info.Containers))
 	}

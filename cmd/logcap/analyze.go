@@ -19,32 +19,38 @@ import (
 
 func newAnalyzeCmd() *cobra.Command {
 	crit := analyze.DefaultCriteria()
-	var asJSON bool
+	var asJSON, dryRun bool
 	cmd := &cobra.Command{
 		Use:   "analyze RUN_DIR",
 		Short: "Re-score a soak run, diff goroutine profiles, compare and import runs",
 		Long: `analyze re-scores a finished soak run from its run directory and rewrites
-report.md and summary.json. Thresholds default to those recorded in the
-run's run.json; a flag given here overrides them. The exit code is the
-verdict: 0 PASS, 1 FAIL, 2 INCONCLUSIVE, 3 bad input.
+report.md, summary.json and chart.svg. Thresholds default to those recorded
+in the run's run.json; a flag given here overrides them. With --dry-run
+(or its alias --stdout) it prints the verdict and writes nothing, so the
+soak's own report stays as it was. The exit code is the verdict: 0 PASS,
+1 FAIL, 2 INCONCLUSIVE, 3 bad input.
 
 The verdict rules are in docs/VERDICTS.md.`,
 		Example: `  logcap analyze runs/r20261204-153012-ab12
   logcap analyze --max-goroutine-growth 1 --disable rotations runs/r1
+  logcap analyze --dry-run --max-goroutine-growth 5 runs/r1
   logcap analyze diff runs/r1/pprof/000.pb.gz runs/r1/pprof/059.pb.gz
   logcap analyze compare runs/r1 runs/r2
   logcap analyze import timeline.csv --out runs/imported`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return analyzeRun(cmd, args[0], &crit, asJSON)
+			return analyzeRun(cmd, args[0], &crit, asJSON, dryRun)
 		},
 	}
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return withCode(exitHarness, err)
 	})
-	analyze.RegisterFlags(cmd.PersistentFlags(), &crit)
+	analyze.RegisterFlags(cmd.Flags(), &crit)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "also print the scored result as JSON on stdout")
-	cmd.AddCommand(newAnalyzeDiffCmd(), newAnalyzeCompareCmd(&crit), newAnalyzeImportCmd(&crit))
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false,
+		"print the verdict only; write no report, summary or chart")
+	cmd.Flags().BoolVar(&dryRun, "stdout", false, "the same as --dry-run")
+	cmd.AddCommand(newAnalyzeDiffCmd(), newAnalyzeCompareCmd(), newAnalyzeImportCmd())
 	return cmd
 }
 
@@ -79,7 +85,8 @@ func scoreDir(cmd *cobra.Command, dir string, crit *analyze.Criteria) (
 
 // analyzeRun scores RUN_DIR, rewrites its report and maps the verdict to the
 // exit code.
-func analyzeRun(cmd *cobra.Command, dir string, crit *analyze.Criteria, asJSON bool) error {
+func analyzeRun(cmd *cobra.Command, dir string, crit *analyze.Criteria,
+	asJSON, dryRun bool) error {
 	log, err := newLogger(cmd.ErrOrStderr())
 	if err != nil {
 		return withCode(exitHarness, err)
@@ -88,10 +95,14 @@ func analyzeRun(cmd *cobra.Command, dir string, crit *analyze.Criteria, asJSON b
 	if err != nil {
 		return err
 	}
-	if err := reports.Write(dir, run, res); err != nil {
-		return withCode(exitHarness, fmt.Errorf("write report: %w", err))
+	if dryRun {
+		log.Info("dry run: nothing written", "dir", dir, "verdict", res.Verdict)
+	} else {
+		if err := reports.Write(dir, run, res); err != nil {
+			return withCode(exitHarness, fmt.Errorf("write report: %w", err))
+		}
+		log.Info("report rewritten", "dir", dir, "verdict", res.Verdict)
 	}
-	log.Info("report rewritten", "dir", dir, "verdict", res.Verdict)
 
 	if err := printVerdict(cmd.OutOrStdout(), res, asJSON); err != nil {
 		return withCode(exitHarness, err)
@@ -229,8 +240,9 @@ func shortPath(loc string) string {
 	return ".../" + strings.Join(parts[len(parts)-3:], "/")
 }
 
-func newAnalyzeCompareCmd(crit *analyze.Criteria) *cobra.Command {
-	return &cobra.Command{
+func newAnalyzeCompareCmd() *cobra.Command {
+	crit := analyze.DefaultCriteria()
+	cmd := &cobra.Command{
 		Use:   "compare RUN_A RUN_B",
 		Short: "Print two runs side by side",
 		Long: `compare scores two run directories, each with the thresholds recorded in its
@@ -244,7 +256,7 @@ criterion, verdict.`,
 			var res [2]analyze.Result
 			for i, dir := range args {
 				var err error
-				if runs[i], res[i], err = scoreDir(cmd, dir, crit); err != nil {
+				if runs[i], res[i], err = scoreDir(cmd, dir, &crit); err != nil {
 					return err
 				}
 			}
@@ -252,6 +264,8 @@ criterion, verdict.`,
 			return printRows(cmd.OutOrStdout(), rows)
 		},
 	}
+	analyze.RegisterFlags(cmd.Flags(), &crit)
+	return cmd
 }
 
 func printRows(w io.Writer, rows [][]string) error {
@@ -268,7 +282,8 @@ func printRows(w io.Writer, rows [][]string) error {
 	return t.Render()
 }
 
-func newAnalyzeImportCmd(crit *analyze.Criteria) *cobra.Command {
+func newAnalyzeImportCmd() *cobra.Command {
+	metrics := analyze.DefaultCriteria().Metrics
 	var out string
 	var containers int
 	cmd := &cobra.Command{
@@ -284,7 +299,7 @@ recorded as disabled. The directory must not exist yet, or be empty.`,
   logcap analyze runs/imported`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, err := importCSV(args[0], out, containers, crit.Metrics)
+			dir, err := importCSV(args[0], out, containers, metrics)
 			if err != nil {
 				return withCode(exitHarness, err)
 			}
@@ -295,6 +310,7 @@ recorded as disabled. The directory must not exist yet, or be empty.`,
 	cmd.Flags().StringVar(&out, "out", "",
 		"run directory to create (default: FILE without .csv, plus -run)")
 	cmd.Flags().IntVar(&containers, "containers", 0, "containers under load, for the pool criterion")
+	analyze.RegisterMetricFlags(cmd.Flags(), &metrics)
 	return cmd
 }
 
