@@ -67,6 +67,10 @@ type RunInfo struct {
 	// which binary the figures are of. Empty when not recorded.
 	CapturerBinary string `json:"capturer_binary,omitempty"`
 	CapturerSHA256 string `json:"capturer_sha256,omitempty"`
+	// ImportedFrom is the file `logcap analyze import` read the run from;
+	// an imported run's wall-clock times are made up from its elapsed
+	// column, so only the times relative to its start mean anything.
+	ImportedFrom string `json:"imported_from,omitempty"`
 	// Completeness is filled by the harness when the emitters and the
 	// sink are logcap's own.
 	Completeness *Completeness `json:"completeness,omitempty"`

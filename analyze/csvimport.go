@@ -223,13 +223,14 @@ func csvRunInfo(name string, start time.Time, cps []Checkpoint, m MetricNames) R
 	}
 	first, last := cps[0].Elapsed, cps[len(cps)-1].Elapsed
 	info := RunInfo{
-		RunID:     "import-" + runIDPart(name),
-		StartedAt: start.Add(-time.Duration(first * float64(time.Second))),
-		EndedAt:   start.Add(time.Duration((last - first) * float64(time.Second))),
-		Command:   []string{"logcap", "analyze", "import", name},
-		Flags:     map[string]string{"source": name},
-		Target:    "imported from " + name,
-		Duration:  time.Duration((last - first) * float64(time.Second)),
+		RunID:        "import-" + runIDPart(name),
+		StartedAt:    start.Add(-time.Duration(first * float64(time.Second))),
+		EndedAt:      start.Add(time.Duration((last - first) * float64(time.Second))),
+		Command:      []string{"logcap", "analyze", "import", name},
+		Flags:        map[string]string{"source": name},
+		Target:       "imported from " + name,
+		ImportedFrom: name,
+		Duration:     time.Duration((last - first) * float64(time.Second)),
 	}
 	if len(disabled) > 0 {
 		info.Flags["disable"] = strings.Join(disabled, ",")

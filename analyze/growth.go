@@ -8,7 +8,7 @@ import (
 // growthOf measures the trend of one series from its first point (the
 // baseline) to its last, x in minutes.
 func growthOf(metric string, pts []point) SeriesGrowth {
-	g := SeriesGrowth{Metric: metric}
+	g := SeriesGrowth{Metric: metric, Points: len(pts)}
 	if len(pts) == 0 {
 		return g
 	}

@@ -193,6 +193,9 @@ type SeriesGrowth struct {
 	Noise float64 `json:"noise"`
 	// Trend is "flat", "growing", "plateau", "declining" or "unclear".
 	Trend string `json:"trend"`
+	// Points is how many checkpoints from the baseline on carried the
+	// series; with fewer than three the slopes say nothing of a trend.
+	Points int `json:"points,omitempty"`
 }
 
 // PhaseKind names a phase of the run.

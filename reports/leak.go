@@ -269,6 +269,21 @@ func reachCell(limit float64, d *time.Duration) string {
 	return span(*d)
 }
 
+// noCompleteness says why the run carries no completeness data.
+func (r *report) noCompleteness() string {
+	info := r.run.Info
+	switch {
+	case importedFrom(info) != "":
+		return "The run was imported from " + CodeCell(importedFrom(info)) + ", which " +
+			"carries no line sequence numbers, so completeness could not be checked."
+	case info.Incomplete:
+		return "The run was interrupted before the count of lines at its end, so " +
+			"sequence numbers were not checked."
+	}
+	return "The run carries no completeness data: the emitters or the sink are " +
+		"not logcap's own, so sequence numbers could not be checked."
+}
+
 // maxLossRows caps the per-container completeness table.
 const maxLossRows = 20
 
@@ -277,8 +292,7 @@ func (r *report) writeCompleteness(b *strings.Builder) {
 	b.WriteString("## Data completeness\n\n")
 	c := r.res.Completeness
 	if c == nil {
-		b.WriteString("The run carries no completeness data: the emitters or the sink are " +
-			"not logcap's own, so sequence numbers could not be checked.\n\n")
+		b.WriteString(r.noCompleteness() + "\n\n")
 		return
 	}
 	t := newTable("containers>", "emitted>", "captured>", "lost>", "repeated>",

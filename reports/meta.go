@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/logcap/logcap/analyze"
 )
 
 // writeMetadata writes how the run was started: versions, host, target and
@@ -178,4 +180,18 @@ func durOr(d time.Duration, alt string) string {
 		return alt
 	}
 	return span(d)
+}
+
+// importedFrom is the file an imported run was read from, or "" for a run
+// of the soak. Runs imported before run.json had imported_from are told by
+// their command line.
+func importedFrom(info analyze.RunInfo) string {
+	if info.ImportedFrom != "" {
+		return info.ImportedFrom
+	}
+	c := info.Command
+	if len(c) == 4 && c[1] == "analyze" && c[2] == "import" {
+		return c[3]
+	}
+	return ""
 }

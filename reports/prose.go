@@ -42,6 +42,10 @@ func (r *report) summaryParagraphs() []string {
 	return out
 }
 
+// minTrendPoints is the fewest checkpoints a slope and a last third are
+// told from.
+const minTrendPoints = 3
+
 // growthSentence reads like "Goroutines rose from 58 to 61 over 58
 // minutes, 0.05 per minute; the last third is flat."
 func growthSentence(name string, g *analyze.SeriesGrowth, mins float64,
@@ -64,6 +68,11 @@ func growthSentence(name string, g *analyze.SeriesGrowth, mins float64,
 	}
 	if g.Max > math.Max(g.Baseline, g.Final) {
 		s += fmt.Sprintf(" (peak %s)", format(g.Max))
+	}
+	if g.Points > 0 && g.Points < minTrendPoints {
+		return s + fmt.Sprintf(". With %s from the baseline on there are too few "+
+			"checkpoints to tell a trend, or whether the last third still moves.",
+			plural(int64(g.Points), "checkpoint", "checkpoints"))
 	}
 	if math.IsNaN(g.SlopeLow) || math.IsNaN(g.SlopeHigh) {
 		s += ". Too few points for a Theil-Sen interval"
