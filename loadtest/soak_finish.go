@@ -104,15 +104,15 @@ func (s *soak) finish(runErr error) (Outcome, error) {
 	if err := analyze.WriteRunInfo(s.dir, s.info); err != nil {
 		return out, errors.Join(runErr, err, s.teardownErr)
 	}
-	if s.taken == 0 {
+	if s.taken == 0 && !errors.Is(runErr, ErrInterrupted) && !errors.Is(runErr, ErrTargetLost) {
 		return out, errors.Join(runErr, s.teardownErr)
 	}
 
-	run, err := analyze.ReadRun(s.dir)
+	run, err := s.readRun()
 	if err != nil {
 		return out, errors.Join(runErr, err, s.teardownErr)
 	}
-	res, scoreErr := analyze.Score(run, s.opts.Criteria)
+	res, scoreErr := s.score(run, runErr)
 	res.Notes = append(res.Notes, s.notes...)
 	if err := reports.Write(s.dir, run, res); err != nil {
 		return out, errors.Join(runErr, scoreErr, err, s.teardownErr)
@@ -120,6 +120,31 @@ func (s *soak) finish(runErr error) (Outcome, error) {
 	out.Report = filepath.Join(s.dir, reports.ReportFile)
 	out.Result = res
 	return out, errors.Join(runErr, scoreErr, s.teardownErr)
+}
+
+// readRun reads the run back; a run without checkpoints is its run.json.
+func (s *soak) readRun() (analyze.Run, error) {
+	if s.taken == 0 {
+		return analyze.Run{Dir: s.dir, Info: s.info}, nil
+	}
+	return analyze.ReadRun(s.dir)
+}
+
+// score scores the run. A run that ended before its first checkpoint
+// cannot be scored (analyze.Score returns ErrNoCheckpoints): its Result is
+// INCONCLUSIVE and incomplete, saying why, so the report is still written.
+func (s *soak) score(run analyze.Run, runErr error) (analyze.Result, error) {
+	res, err := analyze.Score(run, s.opts.Criteria)
+	if len(run.Checkpoints) > 0 || !errors.Is(err, analyze.ErrNoCheckpoints) {
+		return res, err
+	}
+	why := "interrupted before the first checkpoint"
+	if errors.Is(runErr, ErrTargetLost) {
+		why = "the target stopped answering before the first checkpoint"
+	}
+	res.Verdict, res.Incomplete = analyze.Inconclusive, true
+	res.Reasons = append(res.Reasons, why+": nothing was measured")
+	return res, nil
 }
 
 // completeness checks the sink of the built-in capturer against the

@@ -28,7 +28,8 @@ type fakeTarget struct {
 	lines   float64
 	rotates float64
 	gor     float64
-	// omit names a metric never served.
+	// omit names a metric never served; deadAfterProbe serves the
+	// readiness probe only.
 	omit string
 	// restartAt is the scrape at which the target comes back restarted:
 	// a new start time, counters from 0, fewer goroutines.
@@ -36,6 +37,9 @@ type fakeTarget struct {
 	// after runs after scrape n is served, outside the lock.
 	after func(n int)
 }
+
+// deadAfterProbe, as fakeTarget.omit, fails every scrape after the first.
+const deadAfterProbe = "dead after probe"
 
 func (f *fakeTarget) serveMetrics(w http.ResponseWriter, _ *http.Request) {
 	f.mu.Lock()
@@ -49,6 +53,10 @@ func (f *fakeTarget) serveMetrics(w http.ResponseWriter, _ *http.Request) {
 	f.rotates += 2
 	text := f.text()
 	f.mu.Unlock()
+	if n > 1 && f.omit == deadAfterProbe {
+		http.Error(w, "gone", http.StatusServiceUnavailable)
+		return
+	}
 
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	_, _ = w.Write([]byte(text))
@@ -261,9 +269,56 @@ func TestSoakTargetNeverAnswers(t *testing.T) {
 	defer cancel()
 
 	out, err := Soak(ctx, opts)
-	require.Error(t, err)
-	require.Empty(t, out.Report, "nothing to report without a checkpoint")
+	require.ErrorIs(t, err, ErrInterrupted)
 	require.Less(t, time.Since(start), 5*time.Second)
+	require.NotEmpty(t, out.Report, "an interrupted run is reported, checkpoints or not")
+	require.Equal(t, analyze.Inconclusive, out.Result.Verdict)
+}
+
+// TestSoakEndsBeforeFirstCheckpoint interrupts a run, or loses its target,
+// during the warm-up: report.md and summary.json are still written, the
+// verdict INCONCLUSIVE, marked incomplete, saying why.
+func TestSoakEndsBeforeFirstCheckpoint(t *testing.T) {
+	tests := []struct {
+		name    string
+		lose    bool // the target dies instead of the run being interrupted
+		wantErr error
+		wantWhy string
+	}{
+		{"interrupted", false, ErrInterrupted, "interrupted before the first checkpoint"},
+		{"target lost", true, ErrTargetLost, "stopped answering before the first checkpoint"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			f := &fakeTarget{after: func(n int) {
+				if n == 1 && !tt.lose { // the readiness probe
+					cancel()
+				}
+			}}
+			if tt.lose {
+				f.omit = deadAfterProbe
+			}
+			srv := f.serve(t)
+			opts := targetOptions(t, srv.URL)
+			opts.Warmup = 300 * time.Millisecond
+
+			out, err := Soak(ctx, opts)
+			require.ErrorIs(t, err, tt.wantErr)
+			require.NotEmpty(t, out.Report)
+			requireFiles(t, opts.Dir, "report.md", "summary.json", "run.json")
+			require.Equal(t, analyze.Inconclusive, out.Result.Verdict)
+			require.True(t, out.Result.Incomplete)
+			require.Contains(t, strings.Join(out.Result.Reasons, " "), tt.wantWhy)
+			report, err := os.ReadFile(out.Report)
+			require.NoError(t, err)
+			require.Contains(t, string(report), "INCONCLUSIVE")
+			summary, err := os.ReadFile(filepath.Join(opts.Dir, "summary.json"))
+			require.NoError(t, err)
+			require.Contains(t, string(summary), tt.wantWhy)
+		})
+	}
 }
 
 func TestSoakValidate(t *testing.T) {
