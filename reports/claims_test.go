@@ -38,3 +38,17 @@ func TestReportTooFewCheckpointsForALastThird(t *testing.T) {
 	assert.Contains(t, md, "too few checkpoints to tell a trend")
 	assert.NotContains(t, md, "the last third is flat")
 }
+
+// Containers whose final line never arrived were checked only up to the
+// highest number seen: the report must not say every line arrived.
+func TestReportCompletenessWithoutFinalLines(t *testing.T) {
+	run, res := passFixture()
+	run.Info.Containers = 12
+	res.Completeness = &analyze.CompletenessResult{Verdict: analyze.Pass, Containers: 23,
+		Emitted: 2300, Captured: 2300, NoFinal: 5}
+	md := renderMD(t, run, res)
+	assert.NotContains(t, md, "Every line of the")
+	assert.Contains(t, md, "only 18 of the 23 containers were checked to their final line; "+
+		"for the other 5")
+	assert.Contains(t, md, "12 containers (23 over the run with churn)")
+}

@@ -263,14 +263,25 @@ func (r *report) completenessSentence() string {
 	if c == nil {
 		return ""
 	}
-	if c.Lost == 0 && c.Repeated == 0 {
+	all := plural(int64(c.Containers), "container", "containers")
+	if c.Lost == 0 && c.Repeated == 0 && c.NoFinal == 0 {
 		return fmt.Sprintf("Every line of the %s arrived exactly once: %s lines emitted, "+
-			"%s captured.", plural(int64(c.Containers), "container", "containers"),
-			big(float64(c.Emitted)), big(float64(c.Captured)))
+			"%s captured.", all, big(float64(c.Emitted)), big(float64(c.Captured)))
 	}
-	return fmt.Sprintf("Of %s lines emitted by %s, %s were lost and %s repeated.",
-		big(float64(c.Emitted)), plural(int64(c.Containers), "container", "containers"),
-		big(float64(c.Lost)), big(float64(c.Repeated)))
+	if c.Lost == 0 && c.Repeated == 0 {
+		return fmt.Sprintf("No line was lost or repeated (%s emitted, %s captured), but "+
+			"only %d of the %s were checked to their final line; for the other %d "+
+			"the final line never arrived, so they were checked only up to the "+
+			"highest number seen.", big(float64(c.Emitted)), big(float64(c.Captured)),
+			c.Containers-c.NoFinal, all, c.NoFinal)
+	}
+	s := fmt.Sprintf("Of %s lines emitted by %s, %s were lost and %s repeated.",
+		big(float64(c.Emitted)), all, big(float64(c.Lost)), big(float64(c.Repeated)))
+	if c.NoFinal > 0 {
+		s += fmt.Sprintf(" %d of the containers were checked only up to the highest number seen, "+
+			"their final line missing.", c.NoFinal)
+	}
+	return s
 }
 
 // projectionSentence says when a limit would be reached, if ever.

@@ -151,7 +151,7 @@ func (r *report) scope() string {
 		parts = append(parts, CodeCell(info.Target))
 	}
 	if info.Containers > 0 {
-		parts = append(parts, plural(int64(info.Containers), "container", "containers"))
+		parts = append(parts, r.containersPhrase())
 	}
 	parts = append(parts, span(r.res.Duration)+" from first to last checkpoint")
 	parts = append(parts, plural(int64(r.res.Checkpoints), "checkpoint", "checkpoints"))
@@ -159,6 +159,17 @@ func (r *report) scope() string {
 		parts = append(parts, "started "+info.StartedAt.UTC().Format("2006-01-02 15:04 UTC"))
 	}
 	return strings.Join(parts, " · ")
+}
+
+// containersPhrase is the containers run at a time and, when churn replaced
+// some, how many there were over the run.
+func (r *report) containersPhrase() string {
+	n := r.run.Info.Containers
+	s := plural(int64(n), "container", "containers")
+	if c := r.res.Completeness; c != nil && c.Containers > n {
+		s += fmt.Sprintf(" (%s over the run with churn)", big(float64(c.Containers)))
+	}
+	return s
 }
 
 // writeSummary writes the summary in sentences.
