@@ -123,9 +123,21 @@ func runSoak(cmd *cobra.Command, sf *soakFlags) error {
 
 	out, err := loadtest.Soak(ctx, sf.opts)
 	if out.Report != "" {
-		fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", out.Result.Verdict, out.Report)
+		fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", verdictLine(out, err), out.Report)
 	}
 	return soakExit(out, err)
+}
+
+// verdictLine is the verdict as stdout shows it: a run that did not reach
+// its end says so before the verdict of what was collected.
+func verdictLine(out loadtest.Outcome, err error) string {
+	switch {
+	case errors.Is(err, loadtest.ErrInterrupted):
+		return fmt.Sprintf("INTERRUPTED (%s so far)", out.Result.Verdict)
+	case errors.Is(err, loadtest.ErrTargetLost):
+		return fmt.Sprintf("TARGET LOST (%s so far)", out.Result.Verdict)
+	}
+	return string(out.Result.Verdict)
 }
 
 // complete fills the options from the flags and validates them, before
