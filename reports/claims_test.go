@@ -52,3 +52,17 @@ func TestReportCompletenessWithoutFinalLines(t *testing.T) {
 		"for the other 5")
 	assert.Contains(t, md, "12 containers (23 over the run with churn)")
 }
+
+// A final profile and dump that could not be read are named as missing, and
+// the stacks name the profile used instead.
+func TestReportMissingFinalProfileAndDump(t *testing.T) {
+	run, res := failFixture()
+	res.FinalProfile, res.Dump, res.Blocked = "pprof/011.pb.gz", "", nil
+	md := renderMD(t, run, res)
+	assert.Contains(t, md, "The final profile `pprof/012.pb.gz` is missing or could not be "+
+		"read, so `pprof/011.pb.gz`, the last readable one, is used instead")
+	assert.Contains(t, md, "`pprof/011.pb.gz` minus `pprof/000.pb.gz`")
+	assert.Contains(t, md, "The final goroutine dump `pprof/012.txt` is missing or could "+
+		"not be read")
+	assert.NotContains(t, md, "No goroutine of")
+}

@@ -123,6 +123,8 @@ func passFixture() (analyze.Run, analyze.Result) {
 		Liveness: liveness(p, ""),
 		Completeness: &analyze.CompletenessResult{Verdict: p, Containers: 55,
 			Emitted: 1980000, Captured: 1980000},
+		BaseProfile: "pprof/000.pb.gz", FinalProfile: "pprof/012.pb.gz",
+		Dump:     "pprof/012.txt",
 		Duration: 60 * time.Minute, Checkpoints: len(s.goroutines),
 		Timeline: fixtureTimeline(s),
 		Growth: analyze.Growth{

@@ -44,6 +44,12 @@ func (r *report) profilePair() []string {
 func (r *report) writeStacks(b *strings.Builder) {
 	b.WriteString("## Stacks that grew\n\n")
 	pair := r.profilePair()
+	if w := r.profileFallback(); w != "" {
+		b.WriteString(w + "\n\n")
+		if r.res.BaseProfile == "" || r.res.FinalProfile == "" {
+			return
+		}
+	}
 	if len(r.res.Stacks) == 0 {
 		if pair == nil {
 			b.WriteString("The run has fewer than two goroutine profiles, so no stack " +
@@ -54,8 +60,14 @@ func (r *report) writeStacks(b *strings.Builder) {
 			CodeCell(pair[0]), CodeCell(pair[1]))
 		return
 	}
-	b.WriteString("Goroutine stacks grouped by function and file:line (addresses ignored), " +
-		"final profile minus baseline profile, most growth first.\n\n")
+	if pair != nil {
+		fmt.Fprintf(b, "Goroutine stacks grouped by function and file:line (addresses "+
+			"ignored), %s minus %s, most growth first.\n\n", CodeCell(pair[1]),
+			CodeCell(pair[0]))
+	} else {
+		b.WriteString("Goroutine stacks grouped by function and file:line (addresses " +
+			"ignored), final profile minus baseline profile, most growth first.\n\n")
+	}
 	t := newTable("#>", "growth>", "baseline>", "final>", "function", "location")
 	for i, s := range r.res.Stacks[:min(len(r.res.Stacks), maxStackRows)] {
 		t.add(fmt.Sprint(i+1), fmt.Sprintf("+%d", s.Delta), fmt.Sprint(s.Base),
@@ -158,6 +170,43 @@ func (r *report) finalDump() string {
 	return dump
 }
 
+// profileFallback says so when the profiles diffed are not the baseline's
+// and the final checkpoint's (one missing or unreadable), or "".
+func (r *report) profileFallback() string {
+	var first, last string
+	for _, cp := range r.run.Checkpoints {
+		if cp.Profile == "" || (r.base != nil && cp.Index < r.base.Index) {
+			continue
+		}
+		if first == "" {
+			first = cp.Profile
+		}
+		last = cp.Profile
+	}
+	base, final := r.res.BaseProfile, r.res.FinalProfile
+	switch {
+	case last == "":
+		return ""
+	case base == "" || final == "":
+		return "Fewer than two goroutine profiles from the baseline on could be read " +
+			"(see Notes), so no stack was compared."
+	}
+	var parts []string
+	if final != last {
+		parts = append(parts, fmt.Sprintf("the final profile %s is missing or could not "+
+			"be read, so %s, the last readable one, is used instead", CodeCell(last),
+			CodeCell(final)))
+	}
+	if base != first {
+		parts = append(parts, fmt.Sprintf("the baseline profile %s is missing or could "+
+			"not be read, so %s is used instead", CodeCell(first), CodeCell(base)))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return capitalize(strings.Join(parts, "; ")) + " (see Notes)."
+}
+
 // writeBlocked writes goroutines of the final dump blocked too long.
 func (r *report) writeBlocked(b *strings.Builder) {
 	after := span(r.blockedAfter())
@@ -166,6 +215,10 @@ func (r *report) writeBlocked(b *strings.Builder) {
 	switch {
 	case len(r.res.Blocked) == 0 && dump == "":
 		b.WriteString("The run has no full goroutine dump to read waits from.\n\n")
+		return
+	case r.res.Dump == "":
+		fmt.Fprintf(b, "The final goroutine dump %s is missing or could not be read "+
+			"(see Notes), so no wait is reported.\n\n", CodeCell(dump))
 		return
 	case len(r.res.Blocked) == 0:
 		fmt.Fprintf(b, "No goroutine of %s had waited longer than %s.\n\n", CodeCell(dump), after)
