@@ -145,8 +145,8 @@ func diffCounts(base, final map[string]*stackCount) []StackGrowth {
 		if bc := base[k]; bc != nil {
 			b = bc.count
 		}
-		if f.count <= b {
-			continue
+		if f.count <= b || len(f.frames) == 0 {
+			continue // a stackless sample (a goroutine starting or exiting) says nothing
 		}
 		fn, loc := namingFrame(f.frames)
 		gs = append(gs, grown{k, StackGrowth{Function: fn, Location: loc,

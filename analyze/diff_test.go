@@ -208,21 +208,27 @@ func TestReadGoroutinesRefusesOtherFiles(t *testing.T) {
 	}
 }
 
-func TestDiffNamesAStacklessGoroutine(t *testing.T) {
+func TestDiffLeavesOutAStacklessGoroutine(t *testing.T) {
 	// A goroutine caught while it starts or exits has a sample with no
-	// location at all; it must still be named, never as "?".
+	// location at all; it names no code, so it is no growing stack.
 	st := []*profile.ValueType{{Type: "goroutine", Unit: "count"}}
 	base := &profile.Profile{SampleType: st}
-	final := &profile.Profile{SampleType: st,
-		Sample: []*profile.Sample{{Value: []int64{1}}}}
+	fn := &profile.Function{ID: 1, Name: "main.leak", Filename: "main.go"}
+	loc := &profile.Location{ID: 1, Line: []profile.Line{{Function: fn, Line: 7}}}
+	final := &profile.Profile{SampleType: st, Function: []*profile.Function{fn},
+		Location: []*profile.Location{loc},
+		Sample: []*profile.Sample{{Value: []int64{1}},
+			{Value: []int64{2}, Location: []*profile.Location{loc}}}}
 
 	got := DiffProfiles(base, final)
-
-	if len(got) != 1 {
-		t.Fatalf("got %d growing stacks, want 1", len(got))
+	if len(got) != 1 || got[0].Function != "main.leak" || got[0].Delta != 2 {
+		t.Errorf("got %+v, want only main.leak +2", got)
 	}
-	if got[0].Function != noStack || got[0].Delta != 1 {
-		t.Errorf("got %q +%d, want %q +1", got[0].Function, got[0].Delta, noStack)
+
+	onlyStackless := &profile.Profile{SampleType: st,
+		Sample: []*profile.Sample{{Value: []int64{1}}}}
+	if got := DiffProfiles(base, onlyStackless); len(got) != 0 {
+		t.Errorf("got %+v, want no growing stack", got)
 	}
 }
 
