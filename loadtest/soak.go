@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/logcap/logcap/analyze"
@@ -120,7 +121,45 @@ func (o *SoakOptions) Validate() error {
 			return fmt.Errorf("%w: %s", ErrSoakInput, c.msg)
 		}
 	}
+	if err := o.validateLength(); err != nil {
+		return err
+	}
 	return o.validateURLsAndLoad()
+}
+
+// validateLength refuses a run too short for its criteria, whose verdict
+// could only be INCONCLUSIVE. Spawning and the target's start eat into
+// the span too, so a run that passes this check may still fall short.
+func (o *SoakOptions) validateLength() error {
+	span := o.Duration - o.Warmup
+	if minimum := o.Criteria.MinDuration; span < minimum {
+		return fmt.Errorf("%w: --duration %s leaves %s after --warmup %s, less than "+
+			"--min-duration %s: the verdict could only be INCONCLUSIVE; lengthen --duration "+
+			"or lower --min-duration", ErrSoakInput, shortDuration(o.Duration),
+			shortDuration(span), shortDuration(o.Warmup), shortDuration(minimum))
+	}
+	t0 := time.Time{}
+	fit := len(schedule(t0.Add(o.Warmup), t0.Add(o.Duration), o.Interval))
+	if minimum := o.Criteria.MinCheckpoints; fit < minimum {
+		return fmt.Errorf("%w: --duration %s with --warmup %s and --interval %s fits %d "+
+			"checkpoints, fewer than --min-checkpoints %d: the verdict could only be "+
+			"INCONCLUSIVE; lengthen --duration, shorten --interval or lower --min-checkpoints",
+			ErrSoakInput, shortDuration(o.Duration), shortDuration(o.Warmup),
+			shortDuration(o.Interval), fit, minimum)
+	}
+	return nil
+}
+
+// shortDuration writes d without trailing zero units: 3m, not 3m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 func (o *SoakOptions) validateURLsAndLoad() error {

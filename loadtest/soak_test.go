@@ -346,6 +346,20 @@ func TestSoakValidate(t *testing.T) {
 		{"builtin needs streams", func(o *SoakOptions) {
 			o.Target, o.Capturer, o.MaxStreams = "", "/bin/logcap", 0
 		}, "max streams"},
+		{"shorter than the minimum duration", func(o *SoakOptions) {
+			o.Duration, o.Warmup, o.Criteria.MinDuration = 3*time.Minute, 10*time.Second,
+				10*time.Minute
+		}, "--duration 3m leaves 2m50s after --warmup 10s, less than --min-duration 10m: " +
+			"the verdict could only be INCONCLUSIVE; lengthen --duration or lower --min-duration"},
+		{"exactly the minimum duration", func(o *SoakOptions) {
+			o.Criteria.MinDuration = time.Minute - time.Second
+		}, ""},
+		{"too few checkpoints fit", func(o *SoakOptions) {
+			o.Interval, o.Criteria.MinCheckpoints = 30*time.Second, 4
+		}, "fits 3 checkpoints, fewer than --min-checkpoints 4"},
+		{"just enough checkpoints fit", func(o *SoakOptions) {
+			o.Interval, o.Criteria.MinCheckpoints = 30*time.Second, 3
+		}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -359,6 +373,26 @@ func TestSoakValidate(t *testing.T) {
 			require.ErrorIs(t, err, ErrSoakInput)
 			require.ErrorContains(t, err, tt.want)
 		})
+	}
+}
+
+func TestShortDuration(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{3 * time.Minute, "3m"},
+		{170 * time.Second, "2m50s"},
+		{10 * time.Second, "10s"},
+		{time.Hour, "1h"},
+		{90 * time.Minute, "1h30m"},
+		{1400 * time.Millisecond, "1.4s"},
+		{0, "0s"},
+	}
+	for _, tt := range tests {
+		if got := shortDuration(tt.d); got != tt.want {
+			t.Errorf("shortDuration(%v) = %q, want %q", tt.d, got, tt.want)
+		}
 	}
 }
 

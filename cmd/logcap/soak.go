@@ -56,7 +56,8 @@ Exit codes:
 		Example: `  logcap soak --containers 55 --duration 60m
   logcap soak --target http://127.0.0.1:8001 --containers 20 --duration 30m
   logcap soak --target http://127.0.0.1:9100/metrics --pprof http://127.0.0.1:6060/debug/pprof/
-  logcap soak --containers 10 --duration 1m --warmup 10s --interval 10s --rotate-every 5s
+  logcap soak --containers 10 --duration 1m --warmup 10s --interval 10s --rotate-every 5s \
+    --min-duration 30s
   logcap soak --capturer ./leaky-capturer --churn 6/min --restart-share 0.3 --out run1`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {

@@ -217,6 +217,10 @@ func TestSoakCommandBadInput(t *testing.T) {
 	}{
 		{"zero interval", []string{"--interval", "0"}, "interval"},
 		{"duration within warm-up", []string{"--duration", "1m", "--warmup", "2m"}, "duration"},
+		{"shorter than --min-duration", []string{"--duration", "3m", "--warmup", "10s"},
+			"--duration 3m leaves 2m50s after --warmup 10s, less than --min-duration 5m"},
+		{"too few checkpoints", []string{"--duration", "10m", "--interval", "6m"},
+			"fewer than --min-checkpoints 3"},
 		{"bad target", []string{"--target", "127.0.0.1:8001"}, "target url"},
 		{"bad pprof", []string{"--target", "http://127.0.0.1:1", "--pprof", "x"}, "pprof url"},
 		{"bad churn", []string{"--churn", "lots"}, "--churn"},
