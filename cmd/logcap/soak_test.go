@@ -224,6 +224,7 @@ func TestSoakCommandBadInput(t *testing.T) {
 		{"bad target", []string{"--target", "127.0.0.1:8001"}, "target url"},
 		{"bad pprof", []string{"--target", "http://127.0.0.1:1", "--pprof", "x"}, "pprof url"},
 		{"bad churn", []string{"--churn", "lots"}, "--churn"},
+		{"churn without /min", []string{"--churn", "5"}, "like 6/min"},
 		{"restart share alone", []string{"--restart-share", "0.5"}, "--churn"},
 		{"bad label", []string{"--label", "nolabel"}, "label"},
 		{"no such capturer", []string{"--capturer", "/nonexistent/capturer"}, "capturer"},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
 	"slices"
@@ -198,11 +199,16 @@ func (sf *spawnFlags) churnOptions(log *slog.Logger) (loadtest.ChurnOptions, err
 	return co, co.Validate()
 }
 
-// parsePerMinute reads "R/min" (or a bare R) as a rate per minute.
+// parsePerMinute reads "R/min" as a rate per minute; a bare R is refused,
+// since its unit would be a guess.
 func parsePerMinute(s string) (float64, error) {
-	r, err := strconv.ParseFloat(strings.TrimSuffix(s, "/min"), 64)
-	if err != nil || !(r > 0) {
-		return 0, fmt.Errorf("--churn %q: want a rate like 6/min", s)
+	num, ok := strings.CutSuffix(s, "/min")
+	if !ok {
+		return 0, fmt.Errorf("--churn %q: want a rate per minute like 6/min", s)
+	}
+	r, err := strconv.ParseFloat(num, 64)
+	if err != nil || !(r > 0) || math.IsInf(r, 1) {
+		return 0, fmt.Errorf("--churn %q: want a rate per minute like 6/min", s)
 	}
 	return r, nil
 }
