@@ -448,17 +448,21 @@ func (s *soak) childOptions(addr string) childOptions {
 	}
 }
 
-// recordCapturer names the binary measured, with its sha256, in the
-// report's notes: with --capturer it is not the logcap whose version
-// run.json records.
+// recordCapturer records the binary measured, with its sha256, in
+// run.json: with --capturer it is not the logcap whose version run.json
+// records. The report's notes name it from there.
 func (s *soak) recordCapturer() {
-	sum, err := fileSHA256(s.opts.Capturer)
+	path := s.opts.Capturer
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	s.info.CapturerBinary = path
+	sum, err := fileSHA256(path)
 	if err != nil {
-		s.note("capturer %s: %v", s.opts.Capturer, err)
+		s.note("capturer %s: no sha256: %v", path, err)
 		return
 	}
-	s.notes = append(s.notes, fmt.Sprintf("capturer measured: %s (sha256 %s)",
-		s.opts.Capturer, sum))
+	s.info.CapturerSHA256 = sum
 }
 
 func fileSHA256(path string) (string, error) {

@@ -59,6 +59,8 @@ func TestSoakIntegration(t *testing.T) {
 	require.NotEmpty(t, run.Info.EngineVersion)
 	require.NotEmpty(t, run.Info.Flags)
 	require.Equal(t, runID, run.Info.RunID)
+	require.Equal(t, bin, run.Info.CapturerBinary, "run.json names the capturer measured")
+	require.Len(t, run.Info.CapturerSHA256, 64)
 	requireComplete(t, run.Info.Completeness, 10)
 
 	md, err := os.ReadFile(report)

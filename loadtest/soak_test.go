@@ -2,8 +2,11 @@ package loadtest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/http/pprof"
@@ -457,4 +460,25 @@ func TestCriteriaMetrics(t *testing.T) {
 	require.Contains(t, got, "logcap_component_healthy")
 	require.Contains(t, got, "process_start_time_seconds")
 	require.IsIncreasing(t, got)
+}
+
+// TestRecordCapturer: run.json names the capturer binary measured and its
+// sha256; the note saying so comes from the scoring, not twice.
+func TestRecordCapturer(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "capturer")
+	require.NoError(t, os.WriteFile(bin, []byte("not really a binary"), 0o755))
+
+	s := &soak{opts: SoakOptions{Capturer: bin}, log: slog.New(slog.DiscardHandler)}
+	s.recordCapturer()
+	require.Equal(t, bin, s.info.CapturerBinary)
+	sum := sha256.Sum256([]byte("not really a binary"))
+	require.Equal(t, hex.EncodeToString(sum[:]), s.info.CapturerSHA256)
+	require.Empty(t, s.notes)
+
+	missing := &soak{opts: SoakOptions{Capturer: filepath.Join(dir, "gone")},
+		log: slog.New(slog.DiscardHandler)}
+	missing.recordCapturer()
+	require.Empty(t, missing.info.CapturerSHA256)
+	require.Len(t, missing.notes, 1)
 }
