@@ -66,3 +66,23 @@ func TestReportMissingFinalProfileAndDump(t *testing.T) {
 		"not be read")
 	assert.NotContains(t, md, "No goroutine of")
 }
+
+// An imported run has no wall clock and no logcap version: the report says
+// it was imported and shows times relative to the first row.
+func TestReportImportedRun(t *testing.T) {
+	run, res := passFixture()
+	run.Info.Builtin, run.Info.Version, run.Info.Commit = false, "", ""
+	run.Info.Command = []string{"logcap", "analyze", "import", "tl.csv"}
+	run.Info.Flags = map[string]string{"source": "tl.csv", "log-level": "debug",
+		"help": "false", "log-format": "json"}
+	md := renderMD(t, run, res)
+	assert.Contains(t, md, "imported from `tl.csv`, times relative to its first row")
+	assert.Contains(t, md, "| logcap version | none: imported from `tl.csv` |")
+	assert.Contains(t, md, "| # | elapsed min |")
+	assert.NotContains(t, md, "time (UTC)")
+	assert.NotContains(t, md, "| started |")
+	assert.NotContains(t, md, "built without version information")
+	for _, f := range []string{"--source", "--help", "--log-level", "--log-format"} {
+		assert.NotContains(t, md, "| `"+f+"` |")
+	}
+}

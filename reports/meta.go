@@ -23,12 +23,19 @@ func (r *report) writeMetadata(b *strings.Builder) {
 	}
 	add("run id", CodeCell(info.RunID))
 	add("run directory", CodeCell(r.run.Dir))
-	add("started", timeCell(info.StartedAt))
-	add("ended", timeCell(info.EndedAt))
+	src := importedFrom(info)
+	if src != "" {
+		add("imported from", CodeCell(src)+"; times are relative to its first row")
+	} else {
+		add("started", timeCell(info.StartedAt))
+		add("ended", timeCell(info.EndedAt))
+	}
 	add("planned duration", durCell(info.Duration))
 	add("warm-up", durCell(info.Warmup))
 	add("checkpoint interval", durCell(info.Interval))
-	add("target", CodeCell(info.Target))
+	if src == "" {
+		add("target", CodeCell(info.Target))
+	}
 	if info.Builtin {
 		add("capturer", "logcap's own, started by the soak")
 	}
@@ -46,12 +53,22 @@ func (r *report) writeMetadata(b *strings.Builder) {
 		add("stream pool capacity", fmt.Sprint(info.MaxStreams))
 	}
 	add("rotation interval", durCell(info.RotateEvery))
-	add("logcap version", versionCell(info.Version, info.Commit))
+	if src != "" && info.Version == "" && info.Commit == "" {
+		add("logcap version", "none: imported from "+CodeCell(src))
+	} else {
+		add("logcap version", versionCell(info.Version, info.Commit))
+	}
 	add("Go version", EscapeCell(info.GoVersion))
 	add("Docker engine", EscapeCell(info.EngineVersion))
 	add("host", EscapeCell(info.Host))
 	b.WriteString(t.String())
 	r.writeFlags(b)
+}
+
+// hiddenFlags are recorded in run.json but say nothing of the run: help and
+// logging, and the source file of an imported run (not a flag at all).
+var hiddenFlags = map[string]bool{
+	"help": true, "log-format": true, "log-level": true, "source": true,
 }
 
 // writeFlags lists the flags the run was started with, sorted by name.
@@ -62,7 +79,12 @@ func (r *report) writeFlags(b *strings.Builder) {
 	}
 	t := newTable("flag", "value")
 	for _, k := range slices.Sorted(maps.Keys(flags)) {
-		t.add(CodeCell("--"+k), CodeCell(flags[k]))
+		if !hiddenFlags[k] {
+			t.add(CodeCell("--"+k), CodeCell(flags[k]))
+		}
+	}
+	if len(t.rows) == 0 {
+		return
 	}
 	b.WriteString("Flags:\n\n" + t.String())
 }

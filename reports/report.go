@@ -145,9 +145,10 @@ func (r *report) ranFor() time.Duration {
 func (r *report) scope() string {
 	info := r.run.Info
 	var parts []string
+	src := importedFrom(info)
 	if info.Builtin {
 		parts = append(parts, "logcap's own capturer")
-	} else if info.Target != "" {
+	} else if info.Target != "" && src == "" {
 		parts = append(parts, CodeCell(info.Target))
 	}
 	if info.Containers > 0 {
@@ -155,7 +156,10 @@ func (r *report) scope() string {
 	}
 	parts = append(parts, span(r.res.Duration)+" from first to last checkpoint")
 	parts = append(parts, plural(int64(r.res.Checkpoints), "checkpoint", "checkpoints"))
-	if !info.StartedAt.IsZero() {
+	if src != "" {
+		parts = append(parts, "imported from "+CodeCell(src)+", times relative to its "+
+			"first row")
+	} else if !info.StartedAt.IsZero() {
 		parts = append(parts, "started "+info.StartedAt.UTC().Format("2006-01-02 15:04 UTC"))
 	}
 	return strings.Join(parts, " · ")

@@ -178,7 +178,13 @@ func (r *report) writeTimeline(b *strings.Builder) {
 			cols = append(cols, c)
 		}
 	}
+	imported := importedFrom(r.run.Info) != ""
 	head := []string{"#>", "time (UTC)", "elapsed min>"}
+	if imported {
+		// An imported timeline has no wall clock: its times would be made up.
+		head = []string{"#>", "elapsed min>"}
+		b.WriteString("Imported timeline: times are relative to its first row.\n\n")
+	}
 	for _, c := range cols {
 		head = append(head, c.column)
 	}
@@ -191,6 +197,9 @@ func (r *report) writeTimeline(b *strings.Builder) {
 	for _, row := range r.res.Timeline {
 		cells := []string{strconv.Itoa(row.Index), row.Time.UTC().Format("15:04:05"),
 			minutes(row.Elapsed)}
+		if imported {
+			cells = []string{strconv.Itoa(row.Index), minutes(row.Elapsed)}
+		}
 		for _, c := range cols {
 			cells = append(cells, optNumWith(c.get(row), c.format))
 		}
