@@ -31,6 +31,10 @@ type Config struct {
 	BackoffBase   time.Duration // first reopen delay after an error; default 250ms
 	BackoffMax    time.Duration // cap of reopen delays; default 30s
 	Logger        *slog.Logger  // default: discard
+
+	// Listener, when set, serves instead of binding Listen: a caller binds
+	// it before opening Output, so a busy port creates no file. Run closes it.
+	Listener net.Listener
 }
 
 // Defaults of Config.
@@ -86,7 +90,8 @@ func New(cfg Config) (*Capturer, error) {
 		backBase: cfg.BackoffBase, backCap: cfg.BackoffMax,
 	}
 	c.health.probe(componentPool, c.poolHealth)
-	if cfg.Listen != "" {
+	c.ln = cfg.Listener
+	if c.ln == nil && cfg.Listen != "" {
 		ln, err := net.Listen("tcp", cfg.Listen)
 		if err != nil {
 			return nil, fmt.Errorf("listen for metrics: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"regexp"
@@ -86,6 +87,20 @@ func runCapturer(parent context.Context, fl runFlags) error {
 		return withCode(exitHarness, err)
 	}
 
+	// The port first: a busy one must not leave an empty output behind.
+	ln, err := listen(fl.listen)
+	if err != nil {
+		return withCode(exitHarness, err)
+	}
+	if ln != nil {
+		defer ln.Close() // the server closed it already after Run
+	}
+	out, err := capturer.OpenOutput(fl.output)
+	if err != nil {
+		return withCode(exitHarness, err)
+	}
+	defer out.Close()
+
 	ctx, stop := onSignals(parent, log)
 	defer stop()
 	cli, err := connect(ctx, log)
@@ -93,14 +108,9 @@ func runCapturer(parent context.Context, fl runFlags) error {
 		return withCode(exitHarness, err)
 	}
 	defer cli.Close()
-	out, err := capturer.OpenOutput(fl.output)
-	if err != nil {
-		return withCode(exitHarness, err)
-	}
-	defer out.Close()
 
 	c, err := capturer.New(capturer.Config{
-		Engine: cli, Output: out, Listen: fl.listen, Filter: filter,
+		Engine: cli, Output: out, Listener: ln, Filter: filter,
 		MaxStreams: fl.maxStreams, RotateEvery: fl.rotateEvery,
 		FlushInterval: fl.flushInterval, MaxLineBytes: fl.maxLineBytes, Logger: log,
 	})
@@ -114,6 +124,18 @@ func runCapturer(parent context.Context, fl runFlags) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// listen binds the metrics address; "" serves nothing.
+func listen(addr string) (net.Listener, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen for metrics: %w", err)
+	}
+	return ln, nil
 }
 
 // filter builds the container filter from --label, --include, --exclude.
