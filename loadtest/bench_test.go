@@ -49,8 +49,7 @@ const (
 var benchMetrics = []string{mGoroutines, mFDs, mRSS, mActive, mWaiting, mLines}
 
 // BenchmarkCaptureVsDockerLogs fills the logs of 1 and of 50 containers
-// with numbered lines as fast as the emitters can write, freezes the
-// emitters (SIGSTOP: the containers stay running, so the capturer follows
+// with numbered lines (see fillCases), freezes the emitters (SIGSTOP: the containers stay running, so the capturer follows
 // them, and their logs stop growing), then reads every log three ways, in
 // this order: `docker logs <id>` (the CLI, one process per container, all
 // at once), ContainerLogs with timestamps (what the capturer asks for, one
