@@ -122,7 +122,7 @@ func runSpawn(cmd *cobra.Command, sf *spawnFlags) error {
 	out := cmd.OutOrStdout()
 	switch mode {
 	case "cleanup":
-		err = doCleanup(ctx, cli, sf, out)
+		err = doCleanup(ctx, cli, sf, out, cmd.ErrOrStderr())
 	case "list":
 		err = doList(ctx, cli, sf, out)
 	default:
@@ -294,18 +294,32 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func doCleanup(ctx context.Context, cli *client.Client, sf *spawnFlags, out io.Writer) error {
+func doCleanup(ctx context.Context, cli *client.Client, sf *spawnFlags,
+	out, errw io.Writer) error {
 	removed, err := loadtest.Cleanup(ctx, cli, sf.opts.RunID, sf.images)
-	if sf.json {
+	return errors.Join(printRemoved(out, errw, sf.opts.RunID, removed, sf.json), err)
+}
+
+// printRemoved prints what a cleanup removed, one name a line, or as JSON;
+// when that is nothing, stderr says so, so that silence is never the answer.
+func printRemoved(out, errw io.Writer, runID string, removed []string, asJSON bool) error {
+	if asJSON {
 		if removed == nil {
 			removed = []string{}
 		}
-		return errors.Join(writeJSON(out, map[string][]string{"removed": removed}), err)
+		return writeJSON(out, map[string][]string{"removed": removed})
+	}
+	if len(removed) == 0 {
+		if runID != "" {
+			fmt.Fprintf(errw, "run %s: nothing to remove\n", runID)
+		} else {
+			fmt.Fprintln(errw, "nothing to remove")
+		}
 	}
 	for _, r := range removed {
 		fmt.Fprintln(out, r)
 	}
-	return err
+	return nil
 }
 
 func doList(ctx context.Context, cli *client.Client, sf *spawnFlags, out io.Writer) error {

@@ -84,3 +84,30 @@ func TestProgressPrinterNotTerminal(t *testing.T) {
 		t.Errorf("progress =\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestPrintRemoved(t *testing.T) {
+	tests := []struct {
+		name             string
+		runID            string
+		removed          []string
+		json             bool
+		wantOut, wantErr string
+	}{
+		{"removed", "r1", []string{"a", "b"}, false, "a\nb\n", ""},
+		{"nothing of a run", "r1", nil, false, "", "run r1: nothing to remove\n"},
+		{"nothing at all", "", nil, false, "", "nothing to remove\n"},
+		{"nothing as JSON", "r1", nil, true, "{\n  \"removed\": []\n}\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errw bytes.Buffer
+			if err := printRemoved(&out, &errw, tt.runID, tt.removed, tt.json); err != nil {
+				t.Fatal(err)
+			}
+			if out.String() != tt.wantOut || errw.String() != tt.wantErr {
+				t.Errorf("stdout %q, stderr %q; want %q, %q",
+					out.String(), errw.String(), tt.wantOut, tt.wantErr)
+			}
+		})
+	}
+}
