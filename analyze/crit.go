@@ -206,7 +206,25 @@ func num(v float64) string {
 	if s == "-0" {
 		return "0"
 	}
-	return s
+	return grouped(s)
+}
+
+// grouped puts thousands separators into a whole number of 1,000 or more,
+// as the report writes its figures; other numbers are left as they are.
+func grouped(s string) string {
+	digits := strings.TrimPrefix(s, "-")
+	if len(digits) < 4 || strings.ContainsAny(digits, ".e") {
+		return s
+	}
+	var b strings.Builder
+	b.WriteString(s[:len(s)-len(digits)])
+	for i, r := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func signed(v float64) string {

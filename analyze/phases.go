@@ -13,7 +13,8 @@ import (
 // two sigma. A jump between two segments larger than four sigma becomes a
 // phase of its own. Flat segments after growth are plateaus, others stable;
 // a first phase that is not flat and ends in the first third of the run,
-// followed by a flat one, is warm-up. Three or more growth phases separated
+// followed by a flat one, is settling (the target still settling after the
+// baseline). Three or more growth phases separated
 // by plateaus become one growth phase in steps (a leak per rotation).
 const (
 	splitPenalty = 4.0
@@ -194,7 +195,7 @@ func markWarmup(ps []Phase) []Phase {
 	runEnd := ps[len(ps)-1].End
 	third := ps[0].Start + (runEnd-ps[0].Start)/3
 	if ps[0].End <= third && ps[1].Kind == PhaseStable {
-		ps[0].Kind = PhaseWarmup
+		ps[0].Kind = PhaseSettling
 	}
 	return ps
 }
@@ -206,7 +207,7 @@ func nameFlat(ps []Phase) []Phase {
 		switch ps[k].Kind {
 		case PhaseGrowth:
 			grown = true
-		case PhaseDecline, PhaseWarmup:
+		case PhaseDecline, PhaseSettling:
 			grown = false
 		case PhaseStable:
 			if grown {

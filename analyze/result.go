@@ -203,11 +203,11 @@ type PhaseKind string
 
 // The phase kinds.
 const (
-	PhaseWarmup  PhaseKind = "warm-up"
-	PhaseStable  PhaseKind = "stable"
-	PhaseGrowth  PhaseKind = "growth"
-	PhasePlateau PhaseKind = "plateau"
-	PhaseDecline PhaseKind = "decline"
+	PhaseSettling PhaseKind = "settling"
+	PhaseStable   PhaseKind = "stable"
+	PhaseGrowth   PhaseKind = "growth"
+	PhasePlateau  PhaseKind = "plateau"
+	PhaseDecline  PhaseKind = "decline"
 )
 
 // Phase is a span of checkpoints over which goroutines behaved one way.

@@ -73,7 +73,7 @@ func TestScoreSyntheticSeries(t *testing.T) {
 		}, Inconclusive, "stable,growth,plateau"},
 		{"warm-up spike that returns", 31, func(m int) float64 {
 			return 120 + 200*math.Exp(-float64(m)/1.5)
-		}, Pass, "warm-up,stable"},
+		}, Pass, "settling,stable"},
 		{"noisy but flat", 31, func(int) float64 {
 			return 200 + noise.NormFloat64()*8
 		}, Pass, "stable"},
@@ -86,7 +86,7 @@ func TestScoreSyntheticSeries(t *testing.T) {
 		}, Fail, "stable,growth"},
 		{"warm-up rise that settles", 31, func(m int) float64 {
 			return 320 - 200*math.Exp(-float64(m)/1.5)
-		}, Inconclusive, "warm-up,stable"},
+		}, Inconclusive, "settling,stable"},
 		{"leak per rotation, a staircase", 31, func(m int) float64 {
 			return 120 + 15*float64(m/5)
 		}, Fail, "stable,growth"},

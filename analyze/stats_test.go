@@ -74,3 +74,18 @@ func TestMakeFinite(t *testing.T) {
 		t.Errorf("got %+v", res)
 	}
 }
+
+func TestNumGroupsThousands(t *testing.T) {
+	tests := []struct {
+		in   float64
+		want string
+	}{
+		{15763, "15,763"}, {-1048576, "-1,048,576"}, {999, "999"}, {1234.5, "1234.5"},
+		{0.05, "0.05"}, {-0.001, "0"},
+	}
+	for _, tt := range tests {
+		if got := num(tt.in); got != tt.want {
+			t.Errorf("num(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -25,8 +25,8 @@ func (s *scorer) findPhases() {
 		}
 	}
 	s.res.Phases = phasesOf(pts, idx, s.cps[s.from].Elapsed, s.c.MaxGoroutineGrowth)
-	if ps := s.res.Phases; len(ps) > 0 && ps[0].Kind == PhaseWarmup && ps[0].To > ps[0].From {
-		s.note("goroutines were still rising at the baseline (warm-up until checkpoint %d, "+
+	if ps := s.res.Phases; len(ps) > 0 && ps[0].Kind == PhaseSettling && ps[0].To > ps[0].From {
+		s.note("goroutines were still rising at the baseline (settling until checkpoint %d, "+
 			"%s to %s): a longer warm-up would start the baseline after it",
 			ps[0].EndIndex, num(ps[0].From), num(ps[0].To))
 	}

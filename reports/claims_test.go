@@ -86,3 +86,14 @@ func TestReportImportedRun(t *testing.T) {
 		assert.NotContains(t, md, "| `"+f+"` |")
 	}
 }
+
+// Phase counts are goroutines, whole numbers; a phase right after the
+// baseline is "settling", never "warm-up".
+func TestReportPhasesRoundAndSettle(t *testing.T) {
+	run, res := passFixture()
+	res.Phases = []analyze.Phase{{Kind: analyze.PhaseSettling, StartIndex: 0, EndIndex: 3,
+		Start: 120, End: 1020, Rate: 1.5, From: 58.4, To: 60.6}}
+	md := renderMD(t, run, res)
+	assert.Contains(t, md, "| settling | 0–3 |")
+	assert.Contains(t, md, "| 58 → 61 |")
+}

@@ -224,9 +224,13 @@ func (r *report) writeBlocked(b *strings.Builder) {
 		fmt.Fprintf(b, "No goroutine of %s had waited longer than %s.\n\n", CodeCell(dump), after)
 		return
 	}
-	fmt.Fprintf(b, "From %s, grouped by wait reason and function:\n\n", CodeCell(dump))
-	t := newTable("goroutines>", "at baseline>", "wait reason", "longest wait (min)>",
-		"function", "location")
+	fmt.Fprintf(b, "From %s, grouped by wait reason and function. *Blocked now* counts "+
+		"the goroutines of the final dump that waited longer than %s; *same place at "+
+		"baseline* counts those of the baseline dump with the same wait reason and "+
+		"function, however long they had waited, so the two are not a before and "+
+		"after of one figure.\n\n", CodeCell(dump), after)
+	t := newTable("blocked now>", "same place at baseline>", "wait reason",
+		"longest wait (min)>", "function", "location")
 	for _, g := range r.res.Blocked {
 		t.add(fmt.Sprint(g.Count), fmt.Sprint(g.Baseline), EscapeCell(g.WaitReason),
 			num(g.MaxMinutes), CodeCell(g.Function), CodeCell(g.Location))
@@ -281,12 +285,20 @@ func ratio(f *float64) string {
 	return num(*f)
 }
 
+// shortProjection is the run below which projections are flagged as
+// extrapolated from a short run.
+const shortProjection = 10 * time.Minute
+
 // writeProjections writes the growth extrapolated to an hour, day, week.
 func (r *report) writeProjections(b *strings.Builder) {
 	p := r.res.Projections
 	b.WriteString("## Projections\n\n")
 	b.WriteString("The Theil-Sen slopes carried forward; a real leak often speeds up " +
 		"or levels off, so read these as orders of magnitude.")
+	if d := r.res.Duration; d > 0 && d < shortProjection {
+		fmt.Fprintf(b, " They are extrapolated from a short run (%s from first to last "+
+			"checkpoint): a week is far beyond what was measured.", span(d))
+	}
 	if g := r.res.Growth.Goroutines; g != nil && g.Slope > 0 && math.Abs(g.LastThird) < flatRate {
 		b.WriteString(" The last third of this run is flat, so the goroutine figures " +
 			"overstate a run that levelled off.")

@@ -20,12 +20,12 @@ func (r *report) writeCriteria(b *strings.Builder) {
 	}
 	t := newTable(head...)
 	for i, c := range r.res.Criteria {
-		t.add(strconv.Itoa(i+1), criterionTitle(c.Name), CodeCell(c.Metric),
+		t.add(strconv.Itoa(i+1), criterionTitle(c.Name), metricCell(c.Metric),
 			EscapeCell(c.Target), EscapeCell(c.Result), verdictCell(c.Verdict),
 			EscapeCell(c.Reason))
 	}
 	if lv := r.res.Liveness; lv.Name != "" {
-		t.add("", criterionTitle(lv.Name), CodeCell(lv.Metric), EscapeCell(lv.Target),
+		t.add("", criterionTitle(lv.Name), metricCell(lv.Metric), EscapeCell(lv.Target),
 			EscapeCell(lv.Result), verdictCell(lv.Verdict), EscapeCell(lv.Reason))
 	}
 	if c := r.res.Completeness; c != nil {
@@ -323,6 +323,19 @@ func (r *report) writeChart(b *strings.Builder) {
 	_ = c.WriteMermaid(b) // a strings.Builder does not fail
 }
 
+// metricCell writes each metric name of a comma separated list as code,
+// a comma and a space between them.
+func metricCell(names string) string {
+	if names == "" {
+		return ""
+	}
+	parts := strings.Split(names, ",")
+	for i, p := range parts {
+		parts[i] = CodeCell(strings.TrimSpace(p))
+	}
+	return strings.Join(parts, ", ")
+}
+
 // writePhases writes the phases of the goroutine timeline.
 func (r *report) writePhases(b *strings.Builder) {
 	b.WriteString("## Phases\n\n")
@@ -335,7 +348,7 @@ func (r *report) writePhases(b *strings.Builder) {
 	for _, p := range r.res.Phases {
 		t.add(EscapeCell(string(p.Kind)), fmt.Sprintf("%d–%d", p.StartIndex, p.EndIndex),
 			minutes(p.Start), minutes(p.End), minutes(p.End-p.Start),
-			big(p.From)+" → "+big(p.To), signed(p.Rate))
+			big(math.Round(p.From))+" → "+big(math.Round(p.To)), signed(p.Rate))
 	}
 	b.WriteString(t.String())
 }
