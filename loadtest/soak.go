@@ -227,7 +227,23 @@ func Soak(ctx context.Context, opts SoakOptions) (Outcome, error) {
 		runErr = fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
 	}
 	s.teardown(ctx, runErr == nil)
-	return s.finish(runErr)
+	out, err := s.finish(runErr)
+	s.logEnd(out)
+	return out, err
+}
+
+// logEnd is the soak's last log line: where the run is, and how to remove
+// the emitter image when this run built one.
+func (s *soak) logEnd(out Outcome) {
+	args := []any{"dir", s.dir}
+	if out.Result.Verdict != "" {
+		args = append(args, "verdict", out.Result.Verdict)
+	}
+	if s.load != nil && len(s.load.builtImages) > 0 {
+		args = append(args, "images_built", s.load.builtImages,
+			"remove_images_with", "logcap spawn --cleanup --images")
+	}
+	s.log.Info("soak finished", args...)
 }
 
 // soak is the state of one Soak call.

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 
 	"github.com/logcap/logcap/internal/engine"
@@ -22,6 +23,10 @@ type load struct {
 	opts    SoakOptions
 	log     *slog.Logger
 	names   []string // containers spawned at the start
+	// builtImages are the logcap images that appeared while spawning: the
+	// emitter image was built for this binary. The soak leaves them, since
+	// later runs reuse them.
+	builtImages []string
 
 	// The churn goroutine is owned by load: stopChurn cancels it and
 	// waits for it to return.
@@ -50,9 +55,13 @@ func newLoad(ctx context.Context, opts SoakOptions, log *slog.Logger) (*load, er
 func (l *load) spawn(ctx context.Context, progress func(started, total int)) error {
 	sp := l.opts.spawnOptions()
 	sp.Progress = progress
+	before, beforeErr := managedImages(ctx, l.cli)
 	list, err := Spawn(ctx, l.cli, sp)
 	if err != nil {
 		return fmt.Errorf("spawn: %w", err)
+	}
+	if after, afterErr := managedImages(ctx, l.cli); beforeErr == nil && afterErr == nil {
+		l.builtImages = newImages(before, after)
 	}
 	for _, c := range list {
 		l.names = append(l.names, c.Name)
@@ -139,4 +148,34 @@ func (l *load) cleanup(ctx context.Context) error {
 		err = cerr
 	}
 	return err
+}
+
+// managedImages lists the references of the images carrying logcap's
+// label.
+func managedImages(ctx context.Context, cli *client.Client) ([]string, error) {
+	list, err := cli.ImageList(ctx, image.ListOptions{Filters: managed("")})
+	if err != nil {
+		return nil, fmt.Errorf("list images: %w", err)
+	}
+	var refs []string
+	for _, im := range list {
+		if len(im.RepoTags) > 0 {
+			refs = append(refs, im.RepoTags[0])
+		} else {
+			refs = append(refs, im.ID)
+		}
+	}
+	return refs, nil
+}
+
+// newImages returns what is in after and not in before, sorted.
+func newImages(before, after []string) []string {
+	var fresh []string
+	for _, ref := range after {
+		if !slices.Contains(before, ref) {
+			fresh = append(fresh, ref)
+		}
+	}
+	slices.Sort(fresh)
+	return fresh
 }

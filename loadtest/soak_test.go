@@ -482,3 +482,50 @@ func TestRecordCapturer(t *testing.T) {
 	require.Empty(t, missing.info.CapturerSHA256)
 	require.Len(t, missing.notes, 1)
 }
+
+func TestNewImages(t *testing.T) {
+	tests := []struct {
+		name          string
+		before, after []string
+		want          []string
+	}{
+		{"none new", []string{"a"}, []string{"a"}, nil},
+		{"one built", []string{"a"}, []string{"b", "a"}, []string{"b"}},
+		{"first image", nil, []string{"c", "b"}, []string{"b", "c"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.Equal(t, tt.want, newImages(tt.before, tt.after))
+		})
+	}
+}
+
+// TestSoakLogEnd: the last log line names the image a run built and how
+// to remove it, and says nothing of images when none was built.
+func TestSoakLogEnd(t *testing.T) {
+	tests := []struct {
+		name  string
+		built []string
+		want  string
+	}{
+		{"image built", []string{"logcap-emitter:abc"},
+			`remove_images_with="logcap spawn --cleanup --images"`},
+		{"image reused", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf strings.Builder
+			s := &soak{dir: "run1", log: slog.New(slog.NewTextHandler(&buf, nil)),
+				load: &load{builtImages: tt.built}}
+			s.logEnd(Outcome{Result: analyze.Result{Verdict: analyze.Pass}})
+			line := buf.String()
+			require.Contains(t, line, `msg="soak finished" dir=run1 verdict=PASS`)
+			if tt.want == "" {
+				require.NotContains(t, line, "images")
+				return
+			}
+			require.Contains(t, line, tt.want)
+			require.Contains(t, line, "logcap-emitter:abc")
+		})
+	}
+}
