@@ -3,6 +3,7 @@ package analyze
 import (
 	"fmt"
 	"math"
+	"time"
 )
 
 // growthOf measures the trend of one series from its first point (the
@@ -37,8 +38,9 @@ func shortRun(pts []point, c Criteria) (bool, string) {
 	}
 	span := pts[len(pts)-1].x - pts[0].x
 	if span < c.MinDuration.Minutes() {
-		return true, fmt.Sprintf("only %.1f min from baseline to final, %s needed",
-			span, c.MinDuration)
+		return true, fmt.Sprintf("only %s from baseline to final, %s needed",
+			shortDuration(time.Duration(span*float64(time.Minute))),
+			shortDuration(c.MinDuration))
 	}
 	return false, ""
 }
@@ -118,4 +120,19 @@ func trendName(g SeriesGrowth, thr float64) string {
 // computed from elapsed seconds (a clean +2/min reads as 1.9999999).
 func atLeast(x, thr float64) bool {
 	return x >= thr-1e-9*math.Max(1, math.Abs(thr))
+}
+
+// shortDuration writes d as the report writes durations: "45s", "5m",
+// "2m38s", "1h05m".
+func shortDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour && d%time.Minute == 0:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"reflect"
 	"testing"
+	"time"
 )
 
 func line(n int, slope float64) []point {
@@ -86,6 +87,21 @@ func TestNumGroupsThousands(t *testing.T) {
 	for _, tt := range tests {
 		if got := num(tt.in); got != tt.want {
 			t.Errorf("num(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestShortDurationIsTheReportStyle(t *testing.T) {
+	tests := []struct {
+		in   time.Duration
+		want string
+	}{
+		{5 * time.Minute, "5m"}, {158 * time.Second, "2m38s"}, {45 * time.Second, "45s"},
+		{65 * time.Minute, "1h05m"},
+	}
+	for _, tt := range tests {
+		if got := shortDuration(tt.in); got != tt.want {
+			t.Errorf("shortDuration(%v) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

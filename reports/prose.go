@@ -98,13 +98,10 @@ func memorySentence(g *analyze.SeriesGrowth, mins float64) string {
 		minutesPhrase(mins), bytesHuman(g.Slope))
 }
 
-// minutesPhrase reads "58 minutes", "1 minute" or "2.5 minutes".
+// minutesPhrase writes a span given in minutes in the report's one style
+// of durations: "58m", "2m38s", "1h05m".
 func minutesPhrase(mins float64) string {
-	m := num(math.Round(mins*10) / 10)
-	if m == "1" {
-		return "1 minute"
-	}
-	return m + " minutes"
+	return span(time.Duration(mins * float64(time.Minute)))
 }
 
 // goroutineLimit compares goroutine growth per minute with criterion 1.

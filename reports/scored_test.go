@@ -123,7 +123,7 @@ func TestWriteScoredRun(t *testing.T) {
 	require.NoError(t, err)
 	report := string(md)
 	assert.Contains(t, report, "## Verdict: **FAIL**")
-	assert.Contains(t, report, "Goroutines rose from 40 to 90 over 10 minutes")
+	assert.Contains(t, report, "Goroutines rose from 40 to 90 over 10m")
 	assert.Contains(t, report, "reports.parkedLeak.func1")
 	assert.Contains(t, report, "go tool pprof -top -base pprof/000.pb.gz pprof/010.pb.gz")
 	assert.Regexp(t, "\\| \\+25 \\| 0 \\| 25 \\| `[^`]*parkedLeak\\.func1` \\| "+
