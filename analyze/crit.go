@@ -70,7 +70,10 @@ func (s *scorer) goroutineGrowth(cr *CriterionResult) {
 		cr.Verdict, cr.Result = Inconclusive, "no value since the baseline"
 		return
 	}
-	if g != nil {
+	switch {
+	case g != nil && g.Points < 3:
+		cr.Result = fmt.Sprintf("%s/min (too few checkpoints for a slope)", num(g.PerMinute))
+	case g != nil:
 		cr.Result = fmt.Sprintf("%s/min (Theil-Sen %s/min, 95%% %s to %s; last third %s/min)",
 			num(g.PerMinute), num(g.Slope), num(g.SlopeLow), num(g.SlopeHigh),
 			num(g.LastThird))

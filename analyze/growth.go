@@ -33,7 +33,11 @@ func growthOf(metric string, pts []point) SeriesGrowth {
 // why.
 func shortRun(pts []point, c Criteria) (bool, string) {
 	if len(pts) < max(c.MinCheckpoints, 2) {
-		return true, fmt.Sprintf("only %d checkpoints, %d needed", len(pts),
+		what := "checkpoints"
+		if len(pts) == 1 {
+			what = "checkpoint"
+		}
+		return true, fmt.Sprintf("only %d %s, %d needed", len(pts), what,
 			max(c.MinCheckpoints, 2))
 	}
 	span := pts[len(pts)-1].x - pts[0].x

@@ -141,6 +141,17 @@ func TestScoreGrowthExactlyAtTheThresholdFails(t *testing.T) {
 	}
 }
 
+// One checkpoint gives no slope: the result says so rather than print an
+// interval of 0 to 0, and the reason counts in the singular.
+func TestScoreOneCheckpointClaimsNoSlope(t *testing.T) {
+	res, _ := Score(synth(1, flat), DefaultCriteria())
+	cr := criterion(res, CritGoroutines)
+	if !strings.Contains(cr.Result, "too few checkpoints for a slope") ||
+		!strings.Contains(cr.Reason, "only 1 checkpoint,") {
+		t.Errorf("goroutines result %q, reason %q", cr.Result, cr.Reason)
+	}
+}
+
 func TestScoreMissingMetricIsAnError(t *testing.T) {
 	run := synth(10, func(int) float64 { return 100 })
 	for i := range run.Checkpoints {
