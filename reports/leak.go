@@ -299,7 +299,8 @@ func (r *report) writeProjections(b *strings.Builder) {
 		fmt.Fprintf(b, " They are extrapolated from a short run (%s from first to last "+
 			"checkpoint): a week is far beyond what was measured.", span(d))
 	}
-	if g := r.res.Growth.Goroutines; g != nil && g.Slope > 0 && math.Abs(g.LastThird) < flatRate {
+	if g := r.res.Growth.Goroutines; g != nil && g.Slope > 0 &&
+		math.Abs(g.LastThird) < flatRate && (g.Points == 0 || g.Points >= minTrendPoints) {
 		b.WriteString(" The last third of this run is flat, so the goroutine figures " +
 			"overstate a run that levelled off.")
 	}
