@@ -50,9 +50,12 @@ Exit codes:
   0  PASS: every criterion passed
   1  FAIL: a criterion failed (the capturer leaks, stalls or loses lines)
   2  INCONCLUSIVE: too short, too noisy, or the target restarted
-  3  the harness failed: bad input, engine or target unreachable, a metric
-     that never appeared (the report is written when checkpoints exist)
-  4  interrupted: the report is written and marked incomplete`,
+  3  the harness failed: bad input (a run too short for --min-duration or
+     --min-checkpoints included), engine or target unreachable, a metric
+     that never appeared (the report is written when checkpoints exist),
+     the target lost mid-run (the report is written, marked incomplete)
+  4  interrupted: the report is written and marked incomplete, even before
+     the first checkpoint; stdout says INTERRUPTED before the verdict`,
 		Example: `  logcap soak --containers 55 --duration 60m
   logcap soak --target http://127.0.0.1:8001 --containers 20 --duration 30m
   logcap soak --target http://127.0.0.1:9100/metrics --pprof http://127.0.0.1:6060/debug/pprof/
