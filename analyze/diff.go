@@ -134,11 +134,30 @@ func DiffProfiles(base, final *profile.Profile) []StackGrowth {
 	return diffCounts(stackCounts(base), stackCounts(final))
 }
 
+// siteGrowth is the net growth at each naming site (function and
+// file:line), over every stack that names it. Waiters that queued first
+// from one caller and later from another move between two stacks; their
+// site did not grow, and diffCounts leaves them out.
+func siteGrowth(base, final map[string]*stackCount) map[string]int64 {
+	net := map[string]int64{}
+	for sign, m := range map[int64]map[string]*stackCount{-1: base, 1: final} {
+		for _, sc := range m {
+			if len(sc.frames) == 0 {
+				continue
+			}
+			fn, loc := namingFrame(sc.frames)
+			net[fn+" "+loc] += sign * sc.count
+		}
+	}
+	return net
+}
+
 func diffCounts(base, final map[string]*stackCount) []StackGrowth {
 	type grown struct {
 		key string
 		sg  StackGrowth
 	}
+	net := siteGrowth(base, final)
 	var gs []grown
 	for k, f := range final {
 		var b int64
@@ -149,6 +168,9 @@ func diffCounts(base, final map[string]*stackCount) []StackGrowth {
 			continue // a stackless sample (a goroutine starting or exiting) says nothing
 		}
 		fn, loc := namingFrame(f.frames)
+		if net[fn+" "+loc] <= 0 {
+			continue // the same goroutines, reached by another caller
+		}
 		gs = append(gs, grown{k, StackGrowth{Function: fn, Location: loc,
 			Stack: f.frames, Base: b, Final: f.count, Delta: f.count - b}})
 	}

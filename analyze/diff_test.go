@@ -262,3 +262,21 @@ func TestNamingFrame(t *testing.T) {
 		})
 	}
 }
+
+func TestDiffLeavesOutGoroutinesThatOnlyChangedCaller(t *testing.T) {
+	// Five waiters queued from follow at the baseline and from yield at
+	// the end: two stacks, one site, no growth.
+	site := Frame{Function: "github.com/x/y.(*pool).acquire", File: "pool.go", Line: 56}
+	from := func(caller string, n int64) *stackCount {
+		return &stackCount{count: n, frames: []Frame{site, {Function: caller, File: "f.go"}}}
+	}
+	base := map[string]*stackCount{"a": from("github.com/x/y.follow", 5)}
+	final := map[string]*stackCount{"b": from("github.com/x/y.yield", 5),
+		"c": {count: 2, frames: []Frame{{Function: "github.com/x/y.leak", File: "l.go"}}}}
+
+	got := diffCounts(base, final)
+
+	if len(got) != 1 || got[0].Function != "github.com/x/y.leak" || got[0].Delta != 2 {
+		t.Errorf("got %+v, want only github.com/x/y.leak +2", got)
+	}
+}
