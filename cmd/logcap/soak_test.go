@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -137,6 +138,11 @@ func TestSoakCommandOutcomes(t *testing.T) {
 			wantErr: "target stopped answering", incomplete: true,
 		},
 		{
+			name: "interrupted in the warm-up", cancelAt: 1, // the readiness probe
+			wantCode: exitInterrupted, wantOut: "INTERRUPTED (INCONCLUSIVE so far)",
+			wantErr: "interrupted", incomplete: true,
+		},
+		{
 			name: "interrupted", cancelAt: 3,
 			wantCode: exitInterrupted, wantOut: "INTERRUPTED (INCONCLUSIVE so far)",
 			wantErr: "interrupted", incomplete: true,
@@ -188,12 +194,16 @@ func TestSoakCommandOutcomes(t *testing.T) {
 			if _, err := os.Stat(report); err != nil {
 				t.Errorf("report not written: %v", err)
 			}
-			run, err := analyze.ReadRun(dir)
+			b, err := os.ReadFile(filepath.Join(dir, analyze.RunInfoFile))
 			if err != nil {
-				t.Fatalf("read run: %v", err)
+				t.Fatalf("read run info: %v", err)
 			}
-			if run.Info.Incomplete != tt.incomplete {
-				t.Errorf("incomplete = %v, want %v", run.Info.Incomplete, tt.incomplete)
+			var info analyze.RunInfo
+			if err := json.Unmarshal(b, &info); err != nil {
+				t.Fatalf("run info: %v", err)
+			}
+			if info.Incomplete != tt.incomplete {
+				t.Errorf("incomplete = %v, want %v", info.Incomplete, tt.incomplete)
 			}
 		})
 	}
