@@ -14,8 +14,10 @@ import (
 )
 
 // settleLimit bounds the wait for the last lines after the containers
-// stopped.
-const settleLimit = 30 * time.Second
+// stopped. The wait ends as soon as every final line is in, so a generous
+// limit costs nothing on a quiet machine; 30s was once too short on a
+// machine with a load average of 10.
+const settleLimit = 60 * time.Second
 
 // teardown ends the churn, stops the containers and lets the capturer
 // catch their final lines (after a run that ended normally only), stops
