@@ -77,12 +77,19 @@ func (s *scorer) expectedStreams(i int) (float64, bool) {
 // and rose within the recent window (see recentStart).
 func (s *scorer) rotationsRising(cr *CriterionResult) {
 	cr.Target = "more than 0, and still increasing"
-	cr.First, _ = sumAt(s.rotations, 0)
-	cr.Last, _ = sumAt(s.rotations, len(s.cps)-1)
+	s.judgeCounter(cr, s.rotations, "rotations", s.stillRising)
+}
+
+// judgeCounter sets a counter criterion's first and last totals and its
+// result, and judges every label set of it: the worst verdict wins.
+func (s *scorer) judgeCounter(cr *CriterionResult, sers []*series, what string,
+	judge func(*series) (Verdict, string)) {
+	cr.First, _ = sumAt(sers, 0)
+	cr.Last, _ = sumAt(sers, len(s.cps)-1)
 	cr.Verdict = Pass
-	cr.Result = fmt.Sprintf("%s rotations during the run", num(cr.Last-cr.First))
-	for _, ser := range s.rotations {
-		v, why := s.stillRising(ser)
+	cr.Result = fmt.Sprintf("%s %s during the run", num(cr.Last-cr.First), what)
+	for _, ser := range sers {
+		v, why := judge(ser)
 		if rank(v) > rank(cr.Verdict) {
 			cr.Verdict, cr.Reason = v, labelled(ser.key, why)
 		}
@@ -143,16 +150,7 @@ func lastOK(ser *series) (int, bool) {
 // interval (else INCONCLUSIVE: it may have just frozen).
 func (s *scorer) liveness(cr *CriterionResult) {
 	cr.Target = "lines rise between checkpoints"
-	cr.First, _ = sumAt(s.lines, 0)
-	cr.Last, _ = sumAt(s.lines, len(s.cps)-1)
-	cr.Verdict = Pass
-	cr.Result = fmt.Sprintf("%s lines during the run", num(cr.Last-cr.First))
-	for _, ser := range s.lines {
-		v, why := s.rising(ser)
-		if rank(v) > rank(cr.Verdict) {
-			cr.Verdict, cr.Reason = v, labelled(ser.key, why)
-		}
-	}
+	s.judgeCounter(cr, s.lines, "lines", s.rising)
 }
 
 func (s *scorer) rising(ser *series) (Verdict, string) {
