@@ -25,6 +25,12 @@ type mark struct {
 
 // cursor says where a container's capture stands: the Since of the next
 // reopen, and which messages after it were already delivered.
+//
+// Cursors live in memory only: a restarted capturer reads the logs of the
+// running containers again from their start, because nothing persists
+// where each one stood. On engine 20.10 every reopen also makes the daemon
+// read the container's log file from its start to find Since, so a reopen
+// costs the daemon time in proportion to the log kept on disk.
 type cursor struct {
 	ring    [ringSize]mark
 	next    int   // where the next mark goes

@@ -126,7 +126,9 @@ func (d *discovery) eventOptions() events.ListOptions {
 }
 
 // reconcile lists every matching container: running ones are followed,
-// known ones that no longer exist are forgotten.
+// known ones that no longer exist are forgotten. A container that ran and
+// exited while the capturer was down, or before it started, is not
+// captured: only running containers get a follower here.
 func (d *discovery) reconcile(ctx context.Context) error {
 	list, err := d.eng.ContainerList(ctx, container.ListOptions{
 		All: true, Filters: d.filter.labelArgs(),
