@@ -263,6 +263,8 @@ func (f *follower) deliver(ctx context.Context, ln line) error {
 	}
 	f.cur.delivered(ln.marks)
 	f.back.reset()
+	// Bytes count what the sink's buffer accepted, not what reached the
+	// output yet; lines_total counts lines written.
 	f.d.met.bytes.Add(float64(len(ln.text)))
 	if ln.truncated {
 		f.d.met.truncated.Inc()

@@ -22,6 +22,8 @@ var mermaidText = strings.NewReplacer(`"`, "'", "\n", " ", "\r", " ")
 // WriteMermaid writes one fenced `xychart-beta` block per series, which
 // GitHub renders as a line chart. Mermaid has a single y axis, so each
 // series gets its own chart; checkpoints without a value are left out.
+// The blocks follow Mermaid's documented xychart syntax but have not been
+// rendered by Mermaid or GitHub here: no renderer was reachable.
 func (c Chart) WriteMermaid(w io.Writer) error {
 	var b strings.Builder
 	for _, s := range c.Series {
