@@ -42,7 +42,7 @@ func newMetrics(p *pool, h *health) *metrics {
 		followed:  gauge("logcap_containers_followed", "Containers with a follower."),
 		rotations: counter("logcap_rotations_total", "Streams closed and reopened on schedule."),
 		lines:     counter("logcap_lines_total", "Lines written to the sink."),
-		bytes:     counter("logcap_bytes_total",
+		bytes: counter("logcap_bytes_total",
 			"Bytes of line text the sink accepted into its buffer."),
 		truncated: counter("logcap_lines_truncated_total", "Lines cut at --max-line-bytes."),
 		duplicates: counter("logcap_boundary_duplicates_dropped_total",
