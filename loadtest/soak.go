@@ -44,8 +44,11 @@ const (
 	scrapeTimeout       = 10 * time.Second
 	readyTimeout        = 30 * time.Second
 	childGrace          = 15 * time.Second
-	teardownTimeout     = 3 * time.Minute
 )
+
+// teardownTimeout bounds each step of the teardown: stopping and settling,
+// then removing the containers (a variable so tests can shorten it).
+var teardownTimeout = 3 * time.Minute
 
 // SoakOptions says what to soak, under which load, and for how long.
 type SoakOptions struct {

@@ -47,7 +47,11 @@ func (s *soak) teardown(runCtx context.Context, normal bool) {
 		}
 	}
 	if s.load != nil {
-		if err := s.load.cleanup(ctx); err != nil {
+		// A fresh context: a slow stop or settle must not leave the
+		// removal no time, or the containers stay behind.
+		rctx, rcancel := context.WithTimeout(context.Background(), teardownTimeout)
+		defer rcancel()
+		if err := s.load.cleanup(rctx); err != nil {
 			s.teardownErr = fmt.Errorf("remove containers of run %s: %w", s.opts.RunID, err)
 		}
 	}
