@@ -121,10 +121,14 @@ func (s *seqSet) add(name, line string) {
 }
 
 // final closes the current epoch with the count its emitter reported. A
-// final line again with nothing since is the same line captured twice.
+// final line again, with nothing since or only numbers of the closed epoch
+// above 1 (its tail replayed by a reopened stream), is a repeat: a new
+// emitter counts from 1. A new epoch that lost its line 1 and emitted
+// exactly as many lines as the last is taken for a replay too.
 func (s *seqSet) final(n int64) {
-	if s.hasFinal && s.cur.records == 0 && n == s.lastFinal {
-		s.sum.Repeated++
+	if s.hasFinal && n == s.lastFinal && s.cur.maxSeq <= n && !s.cur.has(1) {
+		s.sum.Repeated += s.cur.records + 1
+		s.cur = epoch{}
 		return
 	}
 	s.close(n)
@@ -152,6 +156,12 @@ func (e *epoch) mark(seq int64) {
 		e.distinct++
 	}
 	e.maxSeq = max(e.maxSeq, seq)
+}
+
+// has reports whether seq was seen.
+func (e *epoch) has(seq int64) bool {
+	i := seq / 64
+	return int(i) < len(e.bits) && e.bits[i]&(uint64(1)<<(seq%64)) != 0
 }
 
 // countUpTo returns how many distinct numbers from 1 to n were seen.
