@@ -327,3 +327,31 @@ func TestFollowerShutdown(t *testing.T) {
 			h.eng.streamsOpen(), h.d.pool.held())
 	}
 }
+
+// TestFollowerPendingLineAcrossFailedOpen breaks the stream while the first
+// piece of a long stdout line waits for its end and stderr has moved more
+// than the lookback past it, then fails the next open: the reopen after
+// that must still start at the piece, or the line loses its head.
+func TestFollowerPendingLineAcrossFailedOpen(t *testing.T) {
+	h := newHarness(t, time.Hour, 1)
+	h.eng.add("c1", "pend", nil, false)
+	done := h.start(context.Background(), newFollower(h.d, "c1", "pend"))
+	h.eng.write("c1", streamStdout, "head-")
+	h.eng.writeAt("c1", streamStderr, int64(2*time.Second), "err\n")
+	waitFor(t, func() bool { return metricValue(t, h.d.met, "logcap_lines_total") == 1 })
+	h.eng.mu.Lock()
+	h.eng.openErr = errors.New("connection refused")
+	h.eng.mu.Unlock()
+	h.eng.breakStreams()
+	waitFor(t, func() bool {
+		return metricValue(t, h.d.met, "logcap_stream_errors_total", "reason", reasonOpen) == 1
+	})
+	h.eng.writeAt("c1", streamStdout, int64(3*time.Second), "tail\n")
+	waitFor(t, func() bool { return metricValue(t, h.d.met, "logcap_lines_total") == 2 })
+	h.eng.setRunning("c1", false)
+	<-done
+	got := h.records()
+	if len(got) != 2 || got[1].Line != "head-tail" {
+		t.Fatalf("got %+v, want the lines err and head-tail", got)
+	}
+}

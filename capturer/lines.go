@@ -32,6 +32,7 @@ type pending struct {
 	text      []byte
 	truncated bool
 	marks     []mark
+	resend    int64 // first piece of a line a reset dropped, until a stream sends it again
 }
 
 func newJoiner(maxLineBytes int) *joiner {
@@ -42,6 +43,9 @@ func newJoiner(maxLineBytes int) *joiner {
 // completes one.
 func (j *joiner) add(m message, mk mark) (line, bool) {
 	p := &j.parts[m.stream&3]
+	if p.resend != 0 && m.ns >= p.resend {
+		p.resend = 0
+	}
 	if !p.active && !m.partial {
 		j.one[0] = mk
 		text, cut := clip(m.body, j.max)
@@ -62,10 +66,15 @@ func (j *joiner) add(m message, mk mark) (line, bool) {
 }
 
 // reset drops the pieces of unfinished lines: a reopened stream sends them
-// again.
+// again. It remembers where each began until a stream sends that piece
+// again, so that a reopen that fails before it does still starts there.
 func (j *joiner) reset() {
 	for i := range j.parts {
-		j.parts[i].active = false
+		p := &j.parts[i]
+		if p.active {
+			p.resend = earliest(p.resend, p.ns)
+		}
+		p.active = false
 	}
 }
 
@@ -74,11 +83,20 @@ func (j *joiner) oldestPending() int64 {
 	var oldest int64
 	for i := range j.parts {
 		p := &j.parts[i]
-		if p.active && p.ns != 0 && (oldest == 0 || p.ns < oldest) {
-			oldest = p.ns
+		if p.active {
+			oldest = earliest(oldest, p.ns)
 		}
+		oldest = earliest(oldest, p.resend)
 	}
 	return oldest
+}
+
+// earliest returns the smaller of two timestamps, where 0 means none.
+func earliest(a, b int64) int64 {
+	if a == 0 || (b != 0 && b < a) {
+		return b
+	}
+	return a
 }
 
 func (p *pending) start(m message) {
