@@ -126,13 +126,19 @@ func (s *seqSet) add(name, line string) {
 // emitter counts from 1. A new epoch that lost its line 1 and emitted
 // exactly as many lines as the last is taken for a replay too.
 func (s *seqSet) final(n int64) {
-	if s.hasFinal && n == s.lastFinal && s.cur.maxSeq <= n && !s.cur.has(1) {
+	if s.replayed(n) {
 		s.sum.Repeated += s.cur.records + 1
 		s.cur = epoch{}
 		return
 	}
 	s.close(n)
 	s.hasFinal, s.lastFinal = true, n
+}
+
+// replayed reports whether the current epoch, ended by a final count of
+// n, is the closed epoch's tail again rather than a new emitter's lines.
+func (s *seqSet) replayed(n int64) bool {
+	return s.hasFinal && n == s.lastFinal && s.cur.maxSeq <= n && !s.cur.has(1)
 }
 
 // close adds the current epoch, which emitted n lines, to the sum.
@@ -182,11 +188,17 @@ func (e *epoch) countUpTo(n int64) int64 {
 
 // lines returns the container's figures. An epoch still open (no final
 // line captured) counts up to the highest number seen, so lines lost at
-// its very end go unnoticed.
+// its very end go unnoticed; one that only replays the closed epoch's
+// tail is repeats.
 func (s *seqSet) lines(name string) analyze.ContainerLines {
 	out := s.sum
 	out.Name = name
 	out.FinalSeen = s.hasFinal && s.cur.records == 0
+	if s.cur.records > 0 && s.replayed(s.lastFinal) {
+		out.Repeated += s.cur.records
+		out.FinalSeen = true
+		return out
+	}
 	if s.cur.records > 0 {
 		open := *s
 		open.close(s.cur.maxSeq)

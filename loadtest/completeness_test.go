@@ -93,6 +93,14 @@ func TestCheckCompleteness(t *testing.T) {
 			},
 		},
 		{
+			name: "tail replayed after the final line, no final again",
+			records: append(append(seqs(a, 1, 100), final(a, 100)),
+				seqs(a, 99, 100)...),
+			want: []analyze.ContainerLines{
+				{Name: a, Emitted: 100, Captured: 100, Repeated: 2, FinalSeen: true},
+			},
+		},
+		{
 			name: "restarted in place: two epochs",
 			records: append(append(append(seqs(a, 1, 5), final(a, 5)), seqs(a, 1, 3)...),
 				final(a, 4)),
