@@ -201,7 +201,7 @@ func (c *churner) startNew(ctx context.Context, n int) ([]Container, error) {
 	// Created but not started: remove it, or it lingers until cleanup.
 	for _, id := range created {
 		if !slices.ContainsFunc(started, func(ct Container) bool { return ct.ID == id }) {
-			_ = removeContainer(ctx, c.sp.cli, id)
+			_, _ = removeOwn(ctx, c.sp.cli, c.sp.opts.RunID, []string{id})
 		}
 	}
 	return started, &SpawnError{Failed: failed, Total: n}

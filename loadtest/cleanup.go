@@ -129,6 +129,29 @@ func removeContainers(ctx context.Context, cli *client.Client, ids []string) ([]
 	return gone, errors.Join(errs...)
 }
 
+// removeOwn is removeContainers for what a spawn of runID may have
+// created, by id or by name: each is inspected first and left alone unless
+// it carries logcap's label and runID, since a name can belong to a
+// container that is not logcap's.
+func removeOwn(ctx context.Context, cli *client.Client, runID string, ids []string) (
+	[]string, error) {
+	var own []string
+	var errs []error
+	for _, id := range ids {
+		c, err := cli.ContainerInspect(ctx, id)
+		switch {
+		case client.IsErrNotFound(err):
+		case err != nil:
+			errs = append(errs, fmt.Errorf("inspect container %.12s: %w", id, err))
+		case c.Config != nil && c.Config.Labels[engine.LabelManaged] == "true" &&
+			c.Config.Labels[engine.LabelRun] == runID:
+			own = append(own, c.ID)
+		}
+	}
+	gone, err := removeContainers(ctx, cli, own)
+	return gone, errors.Join(append(errs, err)...)
+}
+
 func removeContainer(ctx context.Context, cli *client.Client, id string) error {
 	timeout := int(stopTimeout.Seconds())
 	// A failed stop is not final: the forced removal kills what would not stop.

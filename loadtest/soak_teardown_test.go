@@ -74,3 +74,59 @@ func TestTeardownRemovesAfterSlowStop(t *testing.T) {
 	defer fe.mu.Unlock()
 	require.Equal(t, []string{"c1"}, fe.removed)
 }
+
+// foreignEngine fails every create with a server error, as a create that
+// may have happened unseen does, while a container of the same name exists
+// without logcap's label: someone else's.
+type foreignEngine struct {
+	mu      sync.Mutex
+	removed []string
+}
+
+func (f *foreignEngine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.Path[strings.Index(r.URL.Path[1:], "/")+1:]
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case r.Method == http.MethodGet && strings.HasPrefix(path, "/images/"):
+		_, _ = w.Write([]byte(`{"Id":"sha256:abc"}`))
+	case r.Method == http.MethodPost && path == "/containers/create":
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte(`{"message":"boom"}`))
+	case r.Method == http.MethodGet && strings.HasSuffix(path, "/json"):
+		name := strings.TrimSuffix(strings.TrimPrefix(path, "/containers/"), "/json")
+		_, _ = w.Write([]byte(`{"Id":"foreign1","Name":"/` + name +
+			`","State":{"Running":true},"Config":{"Labels":{"owner":"someone-else"}}}`))
+	case r.Method == http.MethodPost && strings.HasSuffix(path, "/stop"):
+		f.mu.Lock()
+		f.removed = append(f.removed, "stop "+path)
+		f.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	case r.Method == http.MethodDelete:
+		f.mu.Lock()
+		f.removed = append(f.removed, "delete "+path)
+		f.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// TestSpawnFailureLeavesForeignContainer pins that undoing a failed spawn
+// never stops or removes a container that merely has one of the run's
+// names but not logcap's label and run id.
+func TestSpawnFailureLeavesForeignContainer(t *testing.T) {
+	fe := &foreignEngine{}
+	srv := httptest.NewServer(fe)
+	defer srv.Close()
+	cli, err := client.NewClientWithOpts(
+		client.WithHost("tcp://"+srv.Listener.Addr().String()), client.WithVersion("1.41"))
+	require.NoError(t, err)
+	defer cli.Close()
+
+	_, err = Spawn(t.Context(), cli, SpawnOptions{
+		Count: 1, RunID: "rtest-own", Image: "busy", Cmd: []string{"x"}})
+	require.Error(t, err)
+	fe.mu.Lock()
+	defer fe.mu.Unlock()
+	require.Empty(t, fe.removed)
+}

@@ -134,7 +134,7 @@ func Spawn(ctx context.Context, cli *client.Client, opts SpawnOptions) ([]Contai
 	// The removal must run even when ctx was what made the starts fail.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), removeTimeout)
 	defer cancel()
-	if _, err := removeContainers(rctx, cli, created); err != nil {
+	if _, err := removeOwn(rctx, cli, opts.RunID, created); err != nil {
 		return nil, fmt.Errorf("%w; removing the started ones: %w", serr, err)
 	}
 	return nil, serr
