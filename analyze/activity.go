@@ -62,10 +62,10 @@ func (s *scorer) expectedStreams(i int) (float64, bool) {
 		return 0, false
 	}
 	n := float64(s.run.Info.Containers)
-	if r := s.cps[i].Running; r > 0 {
-		n = float64(r)
+	if r := s.cps[i].Running; r != nil {
+		n = float64(*r)
 	}
-	if n == 0 {
+	if n == 0 && s.cps[i].Running == nil {
 		if n, ok = sumAt(s.followed, i); !ok {
 			return 0, false
 		}

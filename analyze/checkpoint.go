@@ -29,9 +29,9 @@ type Checkpoint struct {
 	// directory, present at baseline and final only.
 	Dump string `json:"dump,omitempty"`
 	// Running is how many of the run's containers the harness saw running
-	// just before the scrape; 0 when it does not know. Under churn it is
+	// just before the scrape; nil when it does not know. Under churn it is
 	// what the pool criterion compares with, not the count spawned.
-	Running int `json:"running_containers,omitempty"`
+	Running *int `json:"running_containers,omitempty"`
 	// Errors lists what went wrong at this checkpoint (a failed profile
 	// fetch, say) without stopping the run.
 	Errors []string `json:"errors,omitempty"`

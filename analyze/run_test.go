@@ -159,7 +159,7 @@ func edit(run Run, from, to int, name string, s []Sample) Run {
 // soak does under churn.
 func running(run Run, from, to, n int) Run {
 	for i := from; i < to && i < len(run.Checkpoints); i++ {
-		run.Checkpoints[i].Running = n
+		run.Checkpoints[i].Running = &n
 	}
 	return run
 }
@@ -193,6 +193,8 @@ func TestScoreCriteria(t *testing.T) {
 			[]Sample{{Value: 9}}), CritPool, Fail, "30"},
 		{"churn: 9 running, 9 active", running(edit(synth(31, flat), 7, 9,
 			"logcap_streams_active", []Sample{{Value: 9}}), 7, 9, 9), CritPool, Pass, ""},
+		{"every container gone, no stream", running(edit(synth(31, flat), 7, 31,
+			"logcap_streams_active", []Sample{{Value: 0}}), 7, 31, 0), CritPool, Pass, ""},
 		{"churn: 10 running, 9 active", running(edit(synth(31, flat), 7, 9,
 			"logcap_streams_active", []Sample{{Value: 9}}), 7, 9, 10), CritPool, Fail, "7, 8"},
 		{"no rotation", edit(synth(31, flat), 0, 31, "logcap_rotations_total",

@@ -50,16 +50,16 @@ func (s *soak) checkpoint(ctx context.Context, i int, dump bool) error {
 }
 
 // running counts the run's containers that are running now, so that the
-// pool criterion follows churn; 0 (unknown) without load or when the
+// pool criterion follows churn; nil (unknown) without load or when the
 // engine does not answer.
-func (s *soak) running(ctx context.Context) int {
+func (s *soak) running(ctx context.Context) *int {
 	if s.load == nil {
-		return 0
+		return nil
 	}
 	list, err := List(ctx, s.load.cli, s.opts.RunID)
 	if err != nil {
 		s.log.Warn("count running containers", "err", err)
-		return 0
+		return nil
 	}
 	n := 0
 	for _, c := range list {
@@ -67,7 +67,7 @@ func (s *soak) running(ctx context.Context) int {
 			n++
 		}
 	}
-	return n
+	return &n
 }
 
 // scrape reads /metrics, trying again a short while later when the target
