@@ -62,6 +62,7 @@ type discovery struct {
 	log    *slog.Logger
 	back   *backoff
 	last   int64 // Unix nanoseconds of the last event seen
+	now    func() time.Time
 }
 
 // run follows containers until ctx ends.
@@ -84,12 +85,20 @@ func (d *discovery) run(ctx context.Context) {
 // events until an error. The engine client reads events in a goroutine of
 // its own that ends when the session's context does and then closes errs:
 // the session waits for that before it returns.
+// When no event came before an error, the next session asks for the events
+// since this one subscribed, by the capturer's clock: a start missed in
+// between must still arrive, and a clock behind the daemon's only replays
+// more events, which are harmless.
 func (d *discovery) session(ctx context.Context) error {
+	subscribed := d.now().UnixNano()
 	ctx, cancel := context.WithCancel(ctx)
 	msgs, errs := d.eng.Events(ctx, d.eventOptions())
 	defer func() {
 		cancel()
 		for range errs {
+		}
+		if d.last == 0 {
+			d.last = subscribed
 		}
 	}()
 
@@ -180,5 +189,6 @@ func newDiscovery(eng Engine, f Filter, t tracker, h *health, log *slog.Logger) 
 	return &discovery{
 		eng: eng, filter: f, track: t, health: h, log: log,
 		back: newBackoff(500*time.Millisecond, 30*time.Second),
+		now:  time.Now,
 	}
 }

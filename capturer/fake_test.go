@@ -22,10 +22,11 @@ type fakeEngine struct {
 	mu         sync.Mutex
 	containers map[string]*fakeContainer
 	subs       []*fakeSub
-	clock      int64 // Unix nanoseconds of the last log entry
-	opens      int   // ContainerLogs calls
-	openErr    error // returned by the next ContainerLogs
-	listErr    error // returned by ContainerList while set
+	history    []events.Message // every event published, for Since
+	clock      int64            // Unix nanoseconds of the last log entry
+	opens      int              // ContainerLogs calls
+	openErr    error            // returned by the next ContainerLogs
+	listErr    error            // returned by ContainerList while set
 	open       map[*fakeStream]bool
 }
 
@@ -159,6 +160,7 @@ func (e *fakeEngine) publish(action events.Action, id, name string, labels map[s
 		Type: events.ContainerEventType, Action: action, TimeNano: e.clock,
 		Actor: events.Actor{ID: id, Attributes: attrs},
 	}
+	e.history = append(e.history, m)
 	live := e.subs[:0]
 	for _, s := range e.subs {
 		if s.ctx.Err() == nil {
@@ -231,13 +233,26 @@ func (e *fakeEngine) ContainerLogs(
 }
 
 func (e *fakeEngine) Events(
-	ctx context.Context, _ events.ListOptions,
+	ctx context.Context, opts events.ListOptions,
 ) (<-chan events.Message, <-chan error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s := &fakeSub{
-		ctx: ctx, msgs: make(chan events.Message, 1000),
+		ctx: ctx, msgs: make(chan events.Message, 1000+len(e.history)),
 		errs: make(chan error, 1), broken: make(chan error, 1),
+	}
+	if opts.Since != "" {
+		since, err := parseSince(opts.Since)
+		if err != nil {
+			s.errs <- err
+			close(s.errs)
+			return s.msgs, s.errs
+		}
+		for _, m := range e.history {
+			if m.TimeNano >= since {
+				s.msgs <- m
+			}
+		}
 	}
 	e.subs = append(e.subs, s)
 	go func() {
