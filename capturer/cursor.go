@@ -62,6 +62,12 @@ func (c *cursor) delivered(marks []mark) {
 // since returns the Since of the next reopen in Unix nanoseconds, 0 for the
 // whole log. oldestPending is the first piece of a line cut off by the
 // reopen, or 0.
+//
+// It never goes back past a message the cursor has forgotten (it keeps
+// the last ringSize), since those would repeat. So when one stream sends
+// more than ringSize messages while a long line on the other is still
+// unfinished, a reopen loses that line's first pieces: repeating or
+// losing is the trade-off, and this side loses.
 func (c *cursor) since(oldestPending int64) int64 {
 	if c.newest == 0 {
 		return oldestPending
