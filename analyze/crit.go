@@ -45,26 +45,41 @@ func (s *scorer) missing(crit string) bool {
 	return false
 }
 
-// goroutineGrowth is criterion 1, judged per label set; the worst wins.
-func (s *scorer) goroutineGrowth(cr *CriterionResult) {
-	thr := s.c.MaxGoroutineGrowth
-	cr.Target = fmt.Sprintf("below %s/min", num(thr))
+// worstGrowth measures every label set of a gauge from the baseline,
+// judges each, and keeps the worst in *keep and cr: the highest verdict
+// rank, ties broken by worse. It returns that rank, -1 when no label set
+// has a value since the baseline.
+func (s *scorer) worstGrowth(cr *CriterionResult, sers []*series, metric string,
+	keep **SeriesGrowth, judge func(*SeriesGrowth, []point) (Verdict, string),
+	worse func(g, cur *SeriesGrowth) bool) int {
 	worst := -1
-	for _, ser := range s.goroutines {
+	for _, ser := range sers {
 		pts := ser.points(s.mins, s.from)
 		if len(pts) == 0 {
 			continue
 		}
-		g := growthOf(s.c.Metrics.Goroutines, pts)
+		g := growthOf(metric, pts)
 		g.Series = ser.key
-		v, why := judgeGrowth(&g, pts, thr, s.c)
-		if rank(v) > worst || (rank(v) == worst && g.Slope > s.res.Growth.Goroutines.Slope) {
+		v, why := judge(&g, pts)
+		if rank(v) > worst || (rank(v) == worst && worse(&g, *keep)) {
 			worst = rank(v)
-			s.res.Growth.Goroutines = &g
+			*keep = &g
 			cr.Verdict, cr.Reason = v, labelled(ser.key, why)
 			cr.First, cr.Last = g.Baseline, g.Final
 		}
 	}
+	return worst
+}
+
+// goroutineGrowth is criterion 1, judged per label set; the worst wins.
+func (s *scorer) goroutineGrowth(cr *CriterionResult) {
+	thr := s.c.MaxGoroutineGrowth
+	cr.Target = fmt.Sprintf("below %s/min", num(thr))
+	worst := s.worstGrowth(cr, s.goroutines, s.c.Metrics.Goroutines, &s.res.Growth.Goroutines,
+		func(g *SeriesGrowth, pts []point) (Verdict, string) {
+			return judgeGrowth(g, pts, thr, s.c)
+		},
+		func(g, cur *SeriesGrowth) bool { return g.Slope > cur.Slope })
 	g := s.res.Growth.Goroutines
 	if worst < 0 {
 		cr.Verdict, cr.Result = Inconclusive, "no value since the baseline"
@@ -84,29 +99,19 @@ func (s *scorer) goroutineGrowth(cr *CriterionResult) {
 func (s *scorer) fdGrowth(cr *CriterionResult) {
 	thr := s.c.MaxFDGrowth
 	cr.Target = fmt.Sprintf("growth below %s over the run", num(thr))
-	worst := -1
-	for _, ser := range s.fds {
-		pts := ser.points(s.mins, s.from)
-		if len(pts) == 0 {
-			continue
-		}
-		g := growthOf(s.c.Metrics.OpenFDs, pts)
-		g.Series = ser.key
-		g.Trend = trendName(g, thr/max(1, pts[len(pts)-1].x-pts[0].x))
-		v, why := Pass, ""
-		if g.Delta >= thr {
-			v, why = Fail, fmt.Sprintf("grew by %s, from %s to %s", num(g.Delta),
-				num(g.Baseline), num(g.Final))
-		} else if short, w := shortRun(pts, s.c); short {
-			v, why = Inconclusive, "too short: "+w
-		}
-		if rank(v) > worst || (rank(v) == worst && g.Delta > s.res.Growth.FDs.Delta) {
-			worst = rank(v)
-			s.res.Growth.FDs = &g
-			cr.Verdict, cr.Reason = v, labelled(ser.key, why)
-			cr.First, cr.Last = g.Baseline, g.Final
-		}
-	}
+	worst := s.worstGrowth(cr, s.fds, s.c.Metrics.OpenFDs, &s.res.Growth.FDs,
+		func(g *SeriesGrowth, pts []point) (Verdict, string) {
+			g.Trend = trendName(*g, thr/max(1, pts[len(pts)-1].x-pts[0].x))
+			if g.Delta >= thr {
+				return Fail, fmt.Sprintf("grew by %s, from %s to %s", num(g.Delta),
+					num(g.Baseline), num(g.Final))
+			}
+			if short, w := shortRun(pts, s.c); short {
+				return Inconclusive, "too short: " + w
+			}
+			return Pass, ""
+		},
+		func(g, cur *SeriesGrowth) bool { return g.Delta > cur.Delta })
 	if worst < 0 {
 		cr.Verdict, cr.Result = Inconclusive, "no value since the baseline"
 		return
